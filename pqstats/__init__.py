@@ -1,0 +1,46 @@
+"""pqstats: classical statistics and machine learning for the PerturbQA benchmark.
+
+The flat public API re-exports the most used functions of the modules below::
+
+    import pqstats
+    pairs = pqstats.load_de("k562")
+    model = pqstats.models.get("gene_frequency").fit(train_pairs, train_labels)
+    pqstats.auc_per_gene(test_pairs, model.score_pairs(test_pairs))
+"""
+
+from pqstats import datasets, evaluation, models
+from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
+from pqstats.benchmark import run_benchmark, write_results
+from pqstats.datasets import (
+    DATASETS,
+    TASKS,
+    DatasetError,
+    available_datasets,
+    load_de,
+    load_dir,
+    load_gse,
+    load_pairs,
+    load_programs,
+    measured_genes,
+)
+from pqstats.evaluation import (
+    PredictionError,
+    auc_per_gene,
+    auc_per_pert,
+    auprc_per_gene,
+    bootstrap_ci,
+    evaluate,
+    pooled_auroc,
+    score_predictions,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DATASETS", "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError",
+    "PredictionError", "auc_per_gene", "auc_per_pert", "auprc_per_gene",
+    "available_datasets", "bootstrap_ci", "data_dir", "datasets", "evaluate", "evaluation",
+    "load_de", "load_dir", "load_gse", "load_pairs", "load_programs", "measured_genes",
+    "mirror_dir", "models", "pooled_auroc", "run_benchmark", "score_predictions",
+    "write_results",
+]

@@ -1,0 +1,38 @@
+# pqstats — one command for each job. `make test` and `make benchmark` set themselves up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Read the benchmark and knowledge files from ../shared when it is there (no download).
+ifneq ($(wildcard ../shared/perturbqa),)
+export PQSTATS_MIRROR ?= $(abspath ../shared)
+endif
+export MPLBACKEND ?= Agg
+
+.PHONY: setup data test benchmark bench lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+data: setup
+	$(BIN)/pqstats fetch --quiet
+
+test: setup data
+	$(BIN)/python -m pytest -q
+
+benchmark: setup data
+	$(BIN)/pqstats benchmark --out results
+
+bench: setup data
+	@mkdir -p results
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check pqstats tests benchmarks
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,195 @@
+"""The benchmark matrix: dataset x task x track x model → ``results/``.
+
+For each cell the model is fitted on the training split and scored on the test split;
+test labels reach only :func:`pqstats.evaluation.evaluate`. Results are written as
+``benchmark.csv`` (one row per cell) and ``benchmark.md`` (tables that put the paper's
+Table 1 beside ours). Datasets whose files are not available are reported as such.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from pqstats import models as model_registry
+from pqstats._fetch import DataUnavailableError
+from pqstats._io import atomic_write, atomic_write_text
+from pqstats.datasets import DATASETS, TASKS, load_pairs
+from pqstats.evaluation import evaluate
+
+__all__ = [
+    "TRACKS",
+    "RESULT_COLUMNS",
+    "PAPER_TABLE",
+    "CORE_VOTING_DE_MEAN",
+    "run_benchmark",
+    "write_results",
+    "results_markdown",
+]
+
+TRACKS: tuple[str, ...] = ("strict", "transfer")
+RESULT_COLUMNS = [
+    "dataset", "task", "track", "model", "auroc", "ci_low", "ci_high", "auprc", "n_genes",
+    "seconds", "note",
+]
+
+#: Per-gene AUROC of the paper's methods (Wu et al. 2025, Table 1).
+PAPER_TABLE: dict[tuple[str, str], dict[str, float]] = {
+    (method, task): dict(zip(("k562", "rpe1", "hepg2", "jurkat", "k562_set"), values, strict=True))
+    for (method, task), values in {
+        ("GEARS", "de"): (.55, .49, .48, .51, .50),
+        ("GEARS", "dir"): (.67, .61, .52, .52, .70),
+        ("GenePT-Prot + LogReg", "de"): (.59, .56, .54, .55, .59),
+        ("GenePT-Prot + LogReg", "dir"): (.55, .61, .55, .60, .57),
+        ("Retrieval (No LLM)", "de"): (.58, .59, .56, .56, .66),
+        ("Retrieval (No LLM)", "dir"): (.69, .63, .64, .61, .66),
+        ("Summer (LLM)", "de"): (.62, .59, .62, .59, .62),
+        ("Summer (LLM)", "dir"): (.64, .64, .66, .67, .70),
+    }.items()
+}
+#: CORE-Voting (2026): mean DE per-gene AUROC over the four cell lines.
+CORE_VOTING_DE_MEAN = 0.703
+
+
+def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
+          n_boot: int) -> dict:
+    model = model_registry.get(model_name)
+    ctx = {k: v for k, v in (("dataset", dataset), ("track", track))
+           if k in model.get_params()}
+    if ctx:
+        model.set_params(**ctx)
+    train = pairs[pairs["split"] == "train"]
+    test = pairs[pairs["split"] == "test"]
+    start = time.perf_counter()
+    model.fit(train[["pert", "gene"]], train["label"].to_numpy())
+    scores = model.score_pairs(test[["pert", "gene"]])
+    seconds = time.perf_counter() - start
+    metrics = evaluate(test, scores, n_boot=n_boot)
+    return {"dataset": dataset, "task": task, "track": track, "model": model_name,
+            **{k: metrics[k] for k in ("auroc", "ci_low", "ci_high", "auprc", "n_genes")},
+            "seconds": round(seconds, 3), "note": ""}
+
+
+def run_benchmark(
+    datasets: Sequence[str] = DATASETS,
+    tasks: Sequence[str] = TASKS,
+    models: Sequence[str] | None = None,
+    tracks: Sequence[str] = ("strict",),
+    n_boot: int = 1000,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Fit and score every model on every dataset x task x track.
+
+    Parameters
+    ----------
+    datasets, tasks, tracks : sequences of str
+        Which cells to run; unknown names raise ``ValueError``.
+    models : sequence of str, optional
+        Registered model names (default: all registered models).
+    n_boot : int
+        Bootstrap resamples (over genes) for the interval.
+    progress : bool
+        Show a progress bar over the matrix.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RESULT_COLUMNS`; an unavailable dataset gives one row per task
+        with NaN metrics and the reason in ``note``.
+    """
+    models = list(models) if models is not None else list(model_registry.available())
+    for name, allowed, kind in ((datasets, DATASETS, "dataset"), (tasks, TASKS, "task"),
+                                (tracks, TRACKS, "track"),
+                                (models, tuple(model_registry.available()), "model")):
+        unknown = [x for x in name if x not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {kind}(s) {unknown}; choose from {', '.join(allowed)}")
+    rows: list[dict] = []
+    cells = [(d, t) for d in datasets for t in tasks]
+    bar = tqdm(total=len(cells) * len(tracks) * len(models), desc="benchmark",
+               disable=not progress, unit="cell")
+    for dataset, task in cells:
+        try:
+            pairs = load_pairs(dataset, task)
+        except DataUnavailableError as err:
+            for track in tracks:
+                rows.append({"dataset": dataset, "task": task, "track": track,
+                             "model": "", "note": f"unavailable: {err}"})
+                bar.update(len(models))
+            continue
+        for track in tracks:
+            for model_name in models:
+                bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
+                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot))
+                bar.update(1)
+    bar.close()
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _fmt(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
+
+
+def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -> str:
+    """Markdown tables: per task, paper rows then ours, one column per dataset."""
+    lines = ["# pqstats benchmark", "",
+             "Per-gene AUROC on the test split (mean over genes with both classes; "
+             "in brackets the 95% bootstrap interval over genes). Paper rows: Wu et al. "
+             "2025, Table 1.", ""]
+    if knowledge_note:
+        lines += [knowledge_note, ""]
+    ok = results[results["note"].fillna("") == ""]
+    for task in TASKS:
+        sub = ok[ok["task"] == task]
+        if sub.empty:
+            continue
+        lines += [f"## {task.upper()}", "",
+                  "| method | track | " + " | ".join(DATASETS) + " |",
+                  "|---|---|" + "---|" * len(DATASETS)]
+        for (method, t), values in PAPER_TABLE.items():
+            if t == task:
+                lines.append(f"| {method} (paper) | – | "
+                             + " | ".join(_fmt(values.get(d)) for d in DATASETS) + " |")
+        if task == "de":
+            lines.append(f"| CORE-Voting (2026) | – | mean over the four cell lines: "
+                         f"{CORE_VOTING_DE_MEAN:.3f} |" + " |" * (len(DATASETS) - 1))
+        for (model, track), grp in sub.groupby(["model", "track"], sort=False):
+            by_ds = grp.set_index("dataset")
+            cells = []
+            for d in DATASETS:
+                if d in by_ds.index:
+                    r = by_ds.loc[d]
+                    cells.append(f"{r.auroc:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+                else:
+                    cells.append("–")
+            lines.append(f"| {model} | {track} | " + " | ".join(cells) + " |")
+        lines.append("")
+    missing = results[results["note"].fillna("").str.startswith("unavailable")]
+    if not missing.empty:
+        lines += ["## Unavailable here", ""]
+        for (d, t), grp in missing.groupby(["dataset", "task"]):
+            lines.append(f"* {d} {t}: {grp['note'].iloc[0]}")
+        lines.append("")
+    lines += ["## All cells", "",
+              "| dataset | task | track | model | AUROC | 95% CI | AUPRC | genes | seconds |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in ok.itertuples():
+        lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.model} | {r.auroc:.3f} | "
+                     f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {_fmt(r.auprc)} | {int(r.n_genes)} | "
+                     f"{r.seconds:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: pd.DataFrame, out: str | Path = "results") -> list[Path]:
+    """Write ``benchmark.csv`` and ``benchmark.md`` into ``out`` atomically."""
+    out = Path(out)
+    csv = atomic_write(out / "benchmark.csv",
+                       lambda tmp: results.to_csv(tmp, index=False, float_format="%.6g"))
+    md = atomic_write_text(out / "benchmark.md", results_markdown(results))
+    return [csv, md]
+

@@ -1,0 +1,173 @@
+"""``pqstats`` command line: one subcommand per job, errors as one clear line.
+
+Each subcommand is added by an ``_add_<name>(subparsers)`` function that sets
+``func`` on its parser; ``main`` dispatches. Errors print one line and a hint; run
+with ``--debug`` for the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def _csv_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+# --- fetch -------------------------------------------------------------------------
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from pqstats import datasets
+
+    results = datasets.fetch_all(progress=not args.quiet)
+    try:
+        from pqstats import knowledge  # available once the knowledge layer is installed
+
+        results.update(knowledge.fetch_all())
+    except (ImportError, AttributeError):
+        pass
+    missing = {k: v for k, v in results.items() if isinstance(v, Exception)}
+    for name, value in results.items():
+        if not isinstance(value, Exception):
+            print(f"ok       {name}")
+    for name, err in missing.items():
+        print(f"missing  {name}: {err}")
+    required_missing = [k for k in missing if not k.startswith("jurkat-")]
+    if (args.strict and missing) or required_missing:
+        return 1
+    return 0
+
+
+def _add_fetch(sub) -> None:
+    p = sub.add_parser("fetch", help="fetch and verify the benchmark and knowledge files")
+    p.add_argument("--strict", action="store_true",
+                   help="fail when any file is missing (default: only jurkat may be missing)")
+    p.add_argument("--quiet", action="store_true", help="no download progress bars")
+    p.set_defaults(func=_cmd_fetch)
+
+
+# --- models ------------------------------------------------------------------------
+def _cmd_models(args: argparse.Namespace) -> int:
+    from pqstats import models
+
+    entries = models.available()
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        width = max(map(len, entries))
+        for name, description in entries.items():
+            print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _add_models(sub) -> None:
+    p = sub.add_parser("models", help="list the registered models with a one-line description")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_models)
+
+
+# --- benchmark ---------------------------------------------------------------------
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from pqstats.benchmark import run_benchmark, write_results
+
+    results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
+                            tracks=args.track, n_boot=args.n_boot, progress=not args.json)
+    paths = write_results(results, args.out)
+    if args.json:
+        print(results.to_json(orient="records"))
+    else:
+        print(paths[1].read_text(encoding="utf-8"))
+        print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _add_benchmark(sub) -> None:
+    from pqstats.benchmark import TRACKS
+    from pqstats.datasets import DATASETS, TASKS
+
+    p = sub.add_parser("benchmark", help="run the model x dataset x task x track matrix")
+    p.add_argument("--datasets", type=_csv_list, default=list(DATASETS),
+                   help=f"comma-separated (default: {','.join(DATASETS)})")
+    p.add_argument("--tasks", type=_csv_list, default=list(TASKS), help="de,dir")
+    p.add_argument("--models", type=_csv_list, default=None,
+                   help="comma-separated registered models (default: all; see `pqstats models`)")
+    p.add_argument("--track", type=_csv_list, default=["strict"],
+                   help=f"comma-separated tracks from {','.join(TRACKS)} (default: strict)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
+    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_cmd_benchmark)
+
+
+# --- score -------------------------------------------------------------------------
+def _cmd_score(args: argparse.Namespace) -> int:
+    from pqstats.evaluation import score_predictions
+
+    metrics = score_predictions(args.dataset, args.task, args.file, n_boot=args.n_boot)
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for key, value in metrics.items():
+            print(f"{key:<15} {value:.4f}" if isinstance(value, float) else f"{key:<15} {value}")
+    return 0
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="score a predictions CSV (pert,gene,score) on a test split")
+    p.add_argument("file", help="CSV with columns pert,gene,score: one row per test pair")
+    p.add_argument("--dataset", required=True, help="k562, rpe1, hepg2, jurkat or k562_set")
+    p.add_argument("--task", required=True, choices=["de", "dir"])
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_score)
+
+
+# --- main --------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The ``pqstats`` argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="pqstats",
+        description="Classical statistics and ML for the PerturbQA benchmark.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_add_fetch, _add_models, _add_benchmark, _add_score):
+        add(sub)
+    return parser
+
+
+_HINTS = {
+    "DataUnavailableError": "set PQSTATS_MIRROR to a folder laid out like ../shared, "
+                            "or run `make data`",
+    "ChecksumError": "replace the file with the published one",
+    "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
+    "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pqstats`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # one clear line; the traceback only with --debug
+        if args.debug:
+            raise
+        name = type(err).__name__
+        print(f"pqstats {args.command}: error: {err}", file=sys.stderr)
+        hint = _HINTS.get(name)
+        print(f"hint: {hint}" if hint else "hint: rerun with --debug for the traceback",
+              file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Shared test setup: the data mirror and small fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# Integration tests read the real files through the mirror, as `make test` does.
+if "PQSTATS_MIRROR" not in os.environ and (SHARED / "perturbqa").is_dir():
+    os.environ["PQSTATS_MIRROR"] = str(SHARED)
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def toy_pairs() -> pd.DataFrame:
+    """A small random pair table: 30 perts x 12 genes, train/test split by pert."""
+    rng = np.random.default_rng(7)
+    perts = [f"P{i}" for i in range(30)]
+    genes = [f"G{j}" for j in range(12)]
+    df = pd.DataFrame([(p, g) for p in perts for g in genes], columns=["pert", "gene"])
+    df["label"] = rng.integers(0, 2, len(df)).astype("int8")
+    df["split"] = np.where(df["pert"].isin(perts[:22]), "train", "test")
+    return df

@@ -1,0 +1,75 @@
+"""The benchmark harness and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from pqstats.benchmark import RESULT_COLUMNS, run_benchmark, write_results
+from pqstats.cli import main
+from pqstats.datasets import load_dir
+
+
+@pytest.mark.integration
+def test_benchmark_rows_and_unavailable_dataset(tmp_path):
+    res = run_benchmark(datasets=["k562_set", "jurkat"], tasks=["dir"],
+                        models=["prior", "gene_frequency", "random"], n_boot=50,
+                        progress=False)
+    assert list(res.columns) == RESULT_COLUMNS
+    ok = res[res.note == ""]
+    assert ok.set_index("model").loc[["prior", "gene_frequency"], "auroc"].tolist() == [0.5, 0.5]
+    jurkat = res[res.dataset == "jurkat"]
+    assert len(jurkat) == 1 and jurkat.note.iloc[0].startswith("unavailable: jurkat-dir.csv")
+    csv, md = write_results(res, tmp_path)
+    assert pd.read_csv(csv).shape == res.shape
+    text = md.read_text()
+    assert "Summer (LLM) (paper)" in text and "jurkat dir: unavailable" in text
+    assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"datasets": ["k563"]}, r"unknown dataset\(s\) \['k563'\]"),
+    ({"tasks": ["up"]}, r"unknown task"),
+    ({"tracks": ["loose"]}, r"unknown track"),
+    ({"models": ["gpt"]}, r"unknown model"),
+])
+def test_benchmark_rejects_unknown_names(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(progress=False, **kwargs)
+
+
+def test_cli_models_lists_registry(capsys):
+    assert main(["models", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert {"prior", "random", "gene_frequency"} <= set(entries)
+
+
+def test_cli_errors_are_one_line_with_hint(capsys):
+    assert main(["benchmark", "--datasets", "k563"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("pqstats benchmark: error: unknown dataset")
+    assert err[1].startswith("hint:") and len(err) == 2
+
+
+@pytest.mark.integration
+def test_cli_score_roundtrip(tmp_path, capsys):
+    test = load_dir("k562").query("split == 'test'")
+    path = tmp_path / "pred.csv"
+    test[["pert", "gene"]].assign(score=0.3).to_csv(path, index=False)
+    assert main(["score", str(path), "--dataset", "k562", "--task", "dir", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["auroc"] == 0.5
+    test[["pert", "gene"]].iloc[5:].assign(score=0.3).to_csv(path, index=False)
+    assert main(["score", str(path), "--dataset", "k562", "--task", "dir"]) == 2
+    assert "have no prediction" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_cli_benchmark_writes_results(tmp_path, capsys):
+    rc = main(["benchmark", "--datasets", "k562_set", "--tasks", "de", "--models", "prior",
+               "--n-boot", "20", "--out", str(tmp_path), "--json"])
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["auroc"] == 0.5
+    assert (tmp_path / "benchmark.csv").is_file() and (tmp_path / "benchmark.md").is_file()

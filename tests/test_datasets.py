@@ -1,0 +1,155 @@
+"""The PerturbQA data layer: registry, loaders, validation."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from pqstats import datasets
+from pqstats._fetch import DataUnavailableError, RemoteFile
+from pqstats.datasets import DatasetError, validate_pairs
+
+# --- real files (integration) -------------------------------------------------------
+EXPECTED = {  # rows, train rows, test rows of each file (counted from the published CSVs)
+    ("k562", "de"): (157679, 134467, 23212),
+    ("k562", "dir"): (19980, 16861, 3119),
+    ("rpe1", "de"): (187089, 149147, 37942),
+    ("rpe1", "dir"): (26652, 21287, 5365),
+    ("hepg2", "de"): (126889, 101140, 25749),
+    ("hepg2", "dir"): (17860, 14257, 3603),
+    ("k562_set", "de"): (25841, 20606, 5235),
+    ("k562_set", "dir"): (14071, 11239, 2832),
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("name", "task"), sorted(EXPECTED))
+def test_load_real_pairs(name, task):
+    df = datasets.load_pairs(name, task)
+    assert list(df.columns) == ["pert", "gene", "label", "split"]
+    assert (len(df), (df.split == "train").sum(), (df.split == "test").sum()) == EXPECTED[
+        (name, task)]
+    assert set(df.label.unique()) == {0, 1}
+    train, test = (set(df.pert[df.split == s]) for s in ("train", "test"))
+    assert not train & test
+
+
+@pytest.mark.integration
+def test_k562_set_genes_are_programmes():
+    programmes = datasets.load_programs()
+    assert len(programmes) == 25
+    genes = set(datasets.load_de("k562_set").gene)
+    assert len(genes) == 20 and genes <= set(programmes)
+
+
+@pytest.mark.integration
+def test_gse_and_measured_genes():
+    assert len(datasets.load_gse("pert")) == 52
+    assert len(datasets.load_gse("gene")) == 25
+    assert len(datasets.load_gse("pert", skip_empty=False)) == 64
+    assert len(datasets.load_gse("gene", skip_empty=False)) == 38
+    measured = datasets.measured_genes("k562")
+    assert len(measured) == 8455 and "GAPDH" in measured
+
+
+@pytest.mark.integration
+def test_jurkat_missing_here_gives_the_fix():
+    with pytest.raises(DataUnavailableError,
+                       match=r"jurkat-de\.csv is not in the mirror.*sha256 cf993f77"):
+        datasets.load_de("jurkat")
+
+
+def test_jurkat_loads_from_a_mirror_that_has_it(tmp_path, monkeypatch):
+    content = b"pert,gene,label,split\nA,G1,1,train\nA,G2,0,train\nB,G1,0,test\nB,G2,1,test\n"
+    (tmp_path / "m" / "perturbqa").mkdir(parents=True)
+    (tmp_path / "m" / "perturbqa" / "jurkat-de.csv").write_bytes(content)
+    real = datasets.REGISTRY["jurkat-de.csv"]
+    fake = RemoteFile(real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest())
+    monkeypatch.setitem(datasets.REGISTRY, "jurkat-de.csv", fake)
+    monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
+    datasets._load_pairs_cached.cache_clear()
+    try:
+        df = datasets.load_de("jurkat")
+    finally:
+        datasets._load_pairs_cached.cache_clear()
+    assert df.shape == (4, 4) and df.label.tolist() == [1, 0, 0, 1]
+
+
+@pytest.mark.integration
+def test_loaders_return_copies():
+    # mutating a returned frame must not corrupt the cache
+    df = datasets.load_de("k562")
+    df.loc[:, "label"] = 9
+    assert set(datasets.load_de("k562").label.unique()) == {0, 1}
+
+
+# --- bad input ------------------------------------------------------------------------
+def _pairs(**overrides) -> pd.DataFrame:
+    df = pd.DataFrame({"pert": ["A", "A", "B"], "gene": ["G1", "G2", "G1"],
+                       "label": [1, 0, 1], "split": ["train", "train", "test"]})
+    for k, v in overrides.items():
+        df[k] = v
+    return df
+
+
+BAD_TABLES = [
+    (_pairs().rename(columns={"label": "y"}), r"expected columns pert,gene,label,split"),
+    (_pairs(label=[1, 2, 0]), r"labels must be 0 or 1"),
+    (_pairs(label=["yes", "0", "1"]), r"labels must be 0 or 1"),
+    (_pairs(split=["train", "valid", "test"]), r"split must be 'train' or 'test'"),
+    (_pairs(gene=["G1", "G1", "G1"]), r"duplicate \(pert, gene\) pairs"),
+    (_pairs(split=["train", "test", "test"]), r"perturbations in both train and test"),
+    (_pairs(gene=["G1", None, "G1"]), r"missing values"),
+]
+
+
+@pytest.mark.parametrize(("table", "message"), BAD_TABLES)
+def test_invalid_tables_are_rejected(table, message):
+    with pytest.raises(DatasetError, match=message):
+        validate_pairs(table, source="fixture.csv")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: datasets.load_de("k563"), r"unknown dataset 'k563'"),
+    (lambda: datasets.load_pairs("k562", "up"), r"unknown task 'up'"),
+    (lambda: datasets.load_gse("cells"), r"unknown GSE kind"),
+    (lambda: datasets.measured_genes("rpe1"), r"only for k562"),
+    (lambda: datasets.fetch("nope.csv"), r"unknown benchmark file"),
+])
+def test_unknown_names(call, message):
+    with pytest.raises(DatasetError, match=message):
+        call()
+
+
+def test_corrupt_checksum_in_mirror(tmp_path, monkeypatch):
+    (tmp_path / "m" / "perturbqa").mkdir(parents=True)
+    (tmp_path / "m" / "perturbqa" / "k562-dir.csv").write_text("pert,gene,label,split\n")
+    monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
+    datasets._load_pairs_cached.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"checksum mismatch for k562-dir\.csv"):
+            datasets.load_dir("k562")
+    finally:
+        datasets._load_pairs_cached.cache_clear()
+    assert not (tmp_path / "cache" / "perturbqa" / "k562-dir.csv").exists()
+
+
+def test_malformed_csv_is_a_clear_error(tmp_path, monkeypatch):
+    content = b'pert,gene,label,split\nA,"G1,1,train\n'
+    (tmp_path / "m" / "perturbqa").mkdir(parents=True)
+    (tmp_path / "m" / "perturbqa" / "rpe1-de.csv").write_bytes(content)
+    real = datasets.REGISTRY["rpe1-de.csv"]
+    monkeypatch.setitem(datasets.REGISTRY, "rpe1-de.csv", RemoteFile(
+        real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest()))
+    monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
+    datasets._load_pairs_cached.cache_clear()
+    try:
+        with pytest.raises(DatasetError, match=r"rpe1-de\.csv"):
+            datasets.load_de("rpe1")
+    finally:
+        datasets._load_pairs_cached.cache_clear()

@@ -1,0 +1,87 @@
+"""The model registry, the baselines, and the leakage invariant for every model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from pqstats import models
+from pqstats.datasets import load_de
+from pqstats.evaluation import auc_per_gene
+
+ALL_MODELS = sorted(models.available())
+
+
+def test_registry_lists_names_and_descriptions():
+    entries = models.available()
+    assert {"prior", "random", "gene_frequency"} <= set(entries)
+    assert all(isinstance(d, str) and d for d in entries.values())
+    with pytest.raises(KeyError, match="unknown model 'nope'"):
+        models.get("nope")
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_estimator_contract(name, toy_pairs):
+    model = models.get(name)
+    assert clone(model).get_params() == model.get_params()
+    with pytest.raises(Exception, match="not fitted"):
+        model.score_pairs(toy_pairs)
+    train = toy_pairs[toy_pairs.split == "train"]
+    assert model.fit(train[["pert", "gene"]], train.label) is model
+    proba = model.predict_proba(toy_pairs[["pert", "gene"]])
+    assert proba.shape == (len(toy_pairs), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_bad_inputs(name, toy_pairs):
+    model = models.get(name)
+    with pytest.raises(ValueError, match=r"missing column"):
+        model.fit(toy_pairs[["pert"]], toy_pairs.label)
+    with pytest.raises(ValueError, match=r"labels"):
+        model.fit(toy_pairs[["pert", "gene"]], toy_pairs.label.to_numpy()[:-1])
+    with pytest.raises(ValueError, match=r"0 or 1"):
+        model.fit(toy_pairs[["pert", "gene"]], toy_pairs.label * 2)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_leakage_invariant_on_k562(name):
+    """A test pair's score is the same alone as within the whole test set."""
+    pairs = load_de("k562")
+    train, test = pairs[pairs.split == "train"], pairs[pairs.split == "test"]
+    model = models.get(name).fit(train[["pert", "gene"]], train.label.to_numpy())
+    together = model.score_pairs(test[["pert", "gene"]])
+    idx = np.random.default_rng(0).choice(len(test), size=25, replace=False)
+    alone = [model.score_pairs(test[["pert", "gene"]].iloc[[i]])[0] for i in idx]
+    np.testing.assert_array_equal(alone, together[idx])
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["prior", "gene_frequency"])
+def test_constant_per_gene_baselines_score_exactly_half(name):
+    pairs = load_de("k562")
+    train, test = pairs[pairs.split == "train"], pairs[pairs.split == "test"]
+    model = models.get(name).fit(train[["pert", "gene"]], train.label.to_numpy())
+    assert auc_per_gene(test, model.score_pairs(test)) == 0.5
+
+
+def test_random_is_reproducible_per_pair(toy_pairs):
+    a = models.get("random", random_state=1).fit(toy_pairs, toy_pairs.label)
+    b = models.get("random", random_state=1).fit(toy_pairs, toy_pairs.label)
+    c = models.get("random", random_state=2).fit(toy_pairs, toy_pairs.label)
+    np.testing.assert_array_equal(a.score_pairs(toy_pairs), b.score_pairs(toy_pairs))
+    assert not np.allclose(a.score_pairs(toy_pairs), c.score_pairs(toy_pairs))
+    s = a.score_pairs(toy_pairs)
+    assert (s >= 0).all() and (s < 1).all() and len(np.unique(s)) == len(s)
+
+
+def test_gene_frequency_learns_gene_rates(toy_pairs):
+    model = models.get("gene_frequency", smoothing=0.0).fit(toy_pairs, toy_pairs.label)
+    expected = toy_pairs.groupby("gene").label.mean()
+    got = model.score_pairs(toy_pairs.drop_duplicates("gene"))
+    np.testing.assert_allclose(got, expected.loc[toy_pairs.drop_duplicates("gene").gene])
+    unseen = toy_pairs.iloc[:1].assign(gene="NEW")
+    assert model.score_pairs(unseen)[0] == pytest.approx(toy_pairs.label.mean())
