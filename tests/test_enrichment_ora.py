@@ -202,13 +202,15 @@ def test_min_overlap_hides_rows_but_keeps_family(toy):
 
 
 def test_normalise_with_a_mapper():
-    class Upper:
+    class Upper:  # resolves g* symbols, leaves odd ones unresolved (None)
         def normalise(self, symbols):
-            return [s.upper() for s in symbols]
+            return [s.upper() if s.lower().startswith("g") else None for s in symbols]
 
-    bg = [f"g{i}" for i in range(30)]
-    res = ora(["g1", "G2", "g3"], {"S": ["G1", "g2", "G3", "g4"]}, bg, normalise=Upper())
-    assert res.iloc[0]["Genes"] == "G1;G2;G3" and res.iloc[0]["k"] == 3
+    bg = [f"g{i}" for i in range(30)] + ["odd"]
+    res = ora(["g1", "G2", "g3", "odd"], {"S": ["G1", "g2", "G3", "g4", "odd"]}, bg,
+              normalise=Upper())
+    assert res.iloc[0]["Genes"] == "G1;G2;G3;odd" and res.iloc[0]["k"] == 4
+    assert res.iloc[0]["N"] == 31  # unresolved symbols are kept as given
     exact = ora(["g1", "G2", "g3"], {"S": ["G1", "g2", "G3", "g4"]}, bg)
     assert exact.empty  # exact matching by default
 

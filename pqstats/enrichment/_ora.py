@@ -198,18 +198,28 @@ def _incidence(members: Sequence[Collection[str]], index: pd.Index) -> sp.csr_ma
 
 
 def _get_normaliser(normalise) -> Normaliser | None:
+    """A list -> list function; symbols it cannot resolve (None) are kept as given."""
     if normalise is False or normalise is None:
         return None
     if normalise is True:
         from pqstats import knowledge
 
-        mapper = knowledge.load_symbol_mapper()
-        return mapper.normalise
-    if hasattr(normalise, "normalise"):
-        return normalise.normalise
-    if callable(normalise):
-        return normalise
-    raise ValueError("normalise must be a bool, a SymbolMapper or a callable list -> list")
+        func = knowledge.load_symbol_mapper().normalise
+    elif hasattr(normalise, "normalise"):
+        func = normalise.normalise
+    elif callable(normalise):
+        func = normalise
+    else:
+        raise ValueError("normalise must be a bool, a SymbolMapper or a callable list -> list")
+
+    def apply(symbols: Sequence[str]) -> list[str]:
+        symbols = list(symbols)
+        out = list(func(symbols))
+        if len(out) != len(symbols):
+            raise ValueError(f"normalise returned {len(out)} symbols for {len(symbols)}")
+        return [s if n is None else n for s, n in zip(symbols, out, strict=True)]
+
+    return apply
 
 
 def ora(
@@ -327,14 +337,18 @@ def ora(
     libraries = _resolve_libraries(gene_sets, bg_genes)
     norm = _get_normaliser(normalise)
     if norm is not None:
-        bg_genes = list(norm(bg_genes))
-        lists = [list(norm(genes)) for genes in lists]
-        named = isinstance(gene_sets, str) or (
-            _is_gene_collection(gene_sets) and not isinstance(gene_sets, Mapping)
-        )
+        # Libraries given by name come normalised from pqstats.knowledge.
+        named = not isinstance(gene_sets, Mapping)
+        pools = [bg_genes, *lists]
+        if not named:
+            pools += [m for lib in libraries for m in lib.members]
+        unique = list(dict.fromkeys(chain.from_iterable(pools)))
+        table = dict(zip(unique, norm(unique), strict=True))  # one call for every symbol
+        bg_genes = [table[g] for g in bg_genes]
+        lists = [[table[g] for g in genes] for genes in lists]
         if not named:
             for lib in libraries:
-                lib.members = [list(norm(list(m))) for m in lib.members]
+                lib.members = [[table[g] for g in m] for m in lib.members]
 
     bg = pd.Index(sorted(set(bg_genes)))
     N = len(bg)
