@@ -44,7 +44,12 @@ def test_rouge1_equals_rouge_score(prediction, reference):
     [
         ("mRNA Methylation (GO:0080009)", "enrichr_go_bp_2023", "mRNA Methylation"),
         ("HALLMARK_MTORC1_SIGNALING", "hallmark", "MTORC1 signaling"),
-        ("HALLMARK_TNFA_SIGNALING_VIA_NFKB", "hallmark", "tnfa signaling via nfkb"),
+        ("HALLMARK_TNFA_SIGNALING_VIA_NFKB", "hallmark", "TNFA signaling via NFKB"),
+        ("HALLMARK_MYC_TARGETS_V1", "hallmark", "MYC targets V1"),
+        ("2 LTR circle formation (R-HSA-164843)", "reactome", "2 LTR circle formation"),
+        ("Ragulator complex (CORUM:3296)", "corum", "Ragulator complex"),
+        ("Ino80 complex (GO:0031011)", "go_cc", "Ino80 complex"),
+        ("ACE Inhibitor Pathway WP554", None, "ACE Inhibitor Pathway"),
         ("Processing-of-Capped-Intron-Containing-Pre-mRNA", "reactome",
          "Processing of Capped Intron Containing Pre mRNA"),
         ("Cholesterol Biosynthesis Pathway WP197", "wikipathways_2023",

@@ -61,21 +61,23 @@ def rouge1(prediction: str, reference: str) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-_GO_ID = re.compile(r"\s*\(GO:\d{7}\)\s*$")
-_WP_ID = re.compile(r"\s+WP\d+\s*$")
-_R_HSA = re.compile(r"\s*\(?R-HSA-\d+\)?\s*$")
+# identifiers appended to names: "(GO:0080009)", "(R-HSA-164843)", "(CORUM:12)", "WP197"
+_ID_SUFFIX = re.compile(r"\s*(\((GO:\d{7}|R-HSA-\d+|CORUM:\d+)\)|\bWP\d+)\s*$")
+_HALLMARK_ACRONYMS = {"MYC", "TNFA", "NFKB", "KRAS", "DNA", "UV", "JAK", "AKT", "MTOR", "TGF",
+                      "WNT", "ROS", "EMT"}
 _CHEA = re.compile(r"^(\S+)\s+\d+\s+.*$")
 
 
 def clean_term(term: str, library: str | None = None) -> str:
     """Turn a gene-set name into short readable text.
 
-    * GO (Enrichr style) ``"mRNA Methylation (GO:0080009)"`` → ``"mRNA Methylation"``;
+    * identifiers appended by :func:`pqstats.knowledge.gene_sets` or Enrichr are dropped:
+      ``"mRNA Methylation (GO:0080009)"`` → ``"mRNA Methylation"``, likewise
+      ``(R-HSA-…)``, ``(CORUM:…)`` and WikiPathways' trailing ``WP197``;
     * MSigDB ``"HALLMARK_MTORC1_SIGNALING"`` → ``"MTORC1 signaling"`` (words lower-cased
-      unless they contain a digit or are two letters or fewer);
-    * Reactome in the knowledge bundle has every space replaced by ``-``:
-      ``"Processing-of-Capped-Intron-Containing-Pre-mRNA"`` → words split again;
-    * WikiPathways ``"Cholesterol Biosynthesis Pathway WP197"`` → without the WP id;
+      unless they contain a digit, are two letters or fewer, or are a known acronym);
+    * a raw Reactome name from the bundle's GMT, whose spaces were replaced by ``-``
+      (``"Processing-of-Capped-Intron-Containing-Pre-mRNA"``), gets its spaces back;
     * ChEA ``"MYC 18555785 ChIP-Seq MESCs Mouse"`` → ``"MYC targets"``.
 
     Parameters
@@ -90,17 +92,16 @@ def clean_term(term: str, library: str | None = None) -> str:
         raise ValueError(f"term must be a string, got {type(term).__name__}")
     lib = (library or "").lower()
     text = term.strip()
-    text = _GO_ID.sub("", text)
-    text = _WP_ID.sub("", text)
-    text = _R_HSA.sub("", text)
+    text = _ID_SUFFIX.sub("", text)
     if "chea" in lib:
         m = _CHEA.match(text)
         if m:
             return f"{m.group(1)} targets"
     if text.upper().startswith("HALLMARK_"):
         words = text[len("HALLMARK_"):].split("_")
-        return " ".join(w if (any(c.isdigit() for c in w) or len(w) <= 2) else w.lower()
-                        for w in words)
+        return " ".join(
+            w if (w in _HALLMARK_ACRONYMS or any(c.isdigit() for c in w) or len(w) <= 2)
+            else w.lower() for w in words)
     if "reactome" in lib and " " not in text:
         text = text.replace("-", " ")
     text = text.replace("_", " ")
