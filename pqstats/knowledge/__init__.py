@@ -17,6 +17,13 @@ Layers (each imports only those before it):
 from pqstats.knowledge._parse import KnowledgeFormatError
 from pqstats.knowledge.genesets import LIBRARIES, gene_sets, library_sets
 from pqstats.knowledge.go import GoDag, go_annotations, load_go
+from pqstats.knowledge.graph import (
+    DEFAULT_GRAPH_SOURCES,
+    EDGE_TYPES,
+    GRAPH_SOURCES,
+    KnowledgeGraph,
+    build_knowledge_graph,
+)
 from pqstats.knowledge.readers import (
     GeneSetRecord,
     read_bioplex,
@@ -62,4 +69,9 @@ __all__ = [
     "LIBRARIES",
     "gene_sets",
     "library_sets",
+    "KnowledgeGraph",
+    "build_knowledge_graph",
+    "GRAPH_SOURCES",
+    "DEFAULT_GRAPH_SOURCES",
+    "EDGE_TYPES",
 ]

@@ -49,7 +49,13 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def cache_key(parts: dict) -> str:
     """Hex sha256 of ``parts`` (with the cache format) as canonical JSON."""
-    doc = json.dumps({"format": CACHE_FORMAT, **parts}, sort_keys=True, default=str)
+    import numpy
+    import pandas
+
+    # pickles of numpy / pandas objects are tied to the library's major version
+    libs = {"numpy": numpy.__version__.split(".")[0], "pandas": pandas.__version__.split(".")[0]}
+    doc = json.dumps({"format": CACHE_FORMAT, "libs": libs, **parts}, sort_keys=True,
+                     default=str)
     return hashlib.sha256(doc.encode()).hexdigest()
 
 

@@ -54,7 +54,7 @@ _GMT_SOURCE = {"reactome": "reactome", "hallmark": "hallmark",
                "enrichr_go_bp_2023": "enrichr_go_bp_2023",
                "wikipathways_2023": "wikipathways_2023", "chea_2022": "chea_2022"}
 _GO_ASPECT = {"go_bp": "BP", "go_mf": "MF", "go_cc": "CC"}
-_CODE_VERSION = 2
+_CODE_VERSION = 3
 
 
 def _check_library(library: str) -> None:
@@ -119,7 +119,7 @@ def library_sets(
         for r in records:
             name = r.name
             if library == "reactome":
-                name = f"{r.name.replace('-', ' ')} ({r.description})"
+                name = f"{' '.join(r.name.replace('-', ' ').split())} ({r.description})"
             syms = {lookup[g] for g in r.genes} - {None}
             if syms:
                 out[name] = tuple(sorted(syms))

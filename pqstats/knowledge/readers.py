@@ -568,7 +568,7 @@ def read_corum(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.Data
     else:
         entrez = [[None] * len(g) for g in genes]
     df["entrez"] = entrez
-    df["genes"] = [[x for x in g if x] for g in genes]
+    df["genes"] = [[x for x in g if x and x != "None"] for g in genes]
     if mapper is not None:
         df["symbols"] = _corum_symbols(genes, entrez, mapper)
     return df
