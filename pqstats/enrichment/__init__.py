@@ -1,5 +1,16 @@
-"""Enrichment: vectorised ORA, and the text side of the PerturbQA GSE task."""
+"""Enrichment: vectorised ORA, and the PerturbQA gene-set (GSE) task with its scores."""
 
+from pqstats.enrichment._gse import (
+    BASELINE_LIBRARIES,
+    METHODS,
+    PQSTATS_LIBRARIES,
+    describe_clusters,
+    k562_background,
+    load_libraries,
+    run_gse,
+    score_descriptions,
+    write_gse,
+)
 from pqstats.enrichment._ora import DEFAULT_LIBRARY_NAME, GSEAPY_COLUMNS, ORA_COLUMNS, ora
 from pqstats.enrichment._text import (
     clean_term,
@@ -12,6 +23,15 @@ from pqstats.enrichment._text import (
 
 __all__ = [
     "ora",
+    "describe_clusters",
+    "score_descriptions",
+    "run_gse",
+    "write_gse",
+    "k562_background",
+    "load_libraries",
+    "BASELINE_LIBRARIES",
+    "PQSTATS_LIBRARIES",
+    "METHODS",
     "ORA_COLUMNS",
     "GSEAPY_COLUMNS",
     "DEFAULT_LIBRARY_NAME",
