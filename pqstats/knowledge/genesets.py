@@ -102,6 +102,8 @@ def library_sets(
             terms = ann["term"].to_numpy(dtype=object)
             order = np.argsort(terms, kind="stable")
             terms, syms = terms[order], syms[order]
+            if len(terms) == 0:
+                return out
             bounds = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1], True])
             for a, b in zip(bounds[:-1], bounds[1:], strict=True):
                 t = str(terms[a])

@@ -63,7 +63,7 @@ GO_NAMESPACES: dict[str, str] = {
 GENE2GO_CATEGORIES: dict[str, str] = {"Process": "BP", "Function": "MF", "Component": "CC"}
 
 _GO_ID = re.compile(r"^GO:\d{7}$")
-_OBO_TAG = re.compile(r"^[^\s:][^:]*:")
+_OBO_TAG = re.compile(r"^[^\s:!\[][^\s:]*:")
 
 
 # --------------------------------------------------------------------------- OBO
@@ -71,19 +71,37 @@ def _obo_lines(path: PathLike) -> list[str]:
     return split_lines(read_text(path))
 
 
-def _obo_syntax_error(path: PathLike, lines: list[str], err: Exception) -> KnowledgeFormatError:
-    """Find the first line obonet cannot parse and build an error naming it."""
-    for i, ln in enumerate(lines, start=1):
+def _obo_check_lines(path: PathLike, lines: list[str]) -> None:
+    """Reject lines obonet would misread: a tag with spaces, a stanza without a blank line."""
+    stanza, start, has_id = "", 0, True
+    for i, ln in enumerate([*lines, ""], start=1):
         s = ln.strip()
-        if not s or s.startswith("!") or (s.startswith("[") and s.endswith("]")):
+        if not s and stanza == "[Term]" and not has_id:
+            raise KnowledgeFormatError(path, start, "[Term] stanza without an 'id:' line",
+                                       "give every term an id")
+        if not s:
+            stanza = ""
+            continue
+        if s.startswith("!"):
+            continue
+        if s.startswith("id:"):
+            has_id = True
+        if s.startswith("["):
+            stanza, start, has_id = s, i, False
+            if not s.endswith("]"):
+                raise KnowledgeFormatError(path, i, f"malformed stanza header {s[:60]!r}",
+                                           "write [Term] or [Typedef]")
+            if i > 1 and lines[i - 2].strip():
+                raise KnowledgeFormatError(
+                    path, i, f"stanza header {s} does not follow a blank line",
+                    "separate stanzas with a blank line",
+                )
             continue
         if not _OBO_TAG.match(s):
-            return KnowledgeFormatError(
+            raise KnowledgeFormatError(
                 path, i, f"not an OBO 'tag: value' line: {ln[:120]!r}",
                 "each line inside a stanza must be 'tag: value' (was the line truncated?)",
             )
-    return KnowledgeFormatError(path, None, f"obonet could not parse the file ({err})",
-                                "check that it is an OBO 1.2 file")
 
 
 def _obo_find(lines: list[str], term: str, tag: str | None = None,
@@ -137,18 +155,22 @@ def read_obo(path: PathLike, *, ignore_obsolete: bool = True,
     if not any(ln.startswith("[Term]") for ln in lines):
         raise KnowledgeFormatError(path, None, "no [Term] stanza found",
                                    "pass an OBO ontology file such as go-basic.obo")
+    _obo_check_lines(path, lines)
     try:
         graph = obonet.read_obo(io.StringIO("\n".join(lines) + "\n"),
                                 ignore_obsolete=ignore_obsolete)
     except (ValueError, KeyError) as err:
-        raise _obo_syntax_error(path, lines, err) from None
+        raise KnowledgeFormatError(path, None, f"obonet could not parse the file ({err!r})",
+                                   "check that it is an OBO 1.2 file") from None
+    for u, v, rel in graph.edges(keys=True):
+        if "name" not in graph.nodes[v]:
+            raise KnowledgeFormatError(
+                path, _obo_find(lines, u, "is_a" if rel == "is_a" else "relationship", v),
+                f"{u} {rel} {v}, but {v} is not defined (or is obsolete)",
+                "add the parent term or remove the relation",
+            )
     allowed = GO_NAMESPACES if namespaces is None else namespaces
     for node, data in graph.nodes(data=True):
-        if "name" not in data and "namespace" not in data:
-            raise KnowledgeFormatError(
-                path, _obo_find(lines, node), f"{node} is used as a parent but never defined",
-                "add its [Term] stanza or remove the relation",
-            )
         if "name" not in data:
             raise KnowledgeFormatError(path, _obo_find(lines, node),
                                        f"term {node} has no name", "add a 'name:' line")
@@ -157,13 +179,6 @@ def read_obo(path: PathLike, *, ignore_obsolete: bool = True,
                 path, _obo_find(lines, node, "namespace"),
                 f"term {node} has unknown namespace {data.get('namespace')!r}",
                 f"use one of {', '.join(allowed)}",
-            )
-    for u, v, rel in graph.edges(keys=True):
-        if "name" not in graph.nodes[v]:
-            raise KnowledgeFormatError(
-                path, _obo_find(lines, u, "is_a" if rel == "is_a" else "relationship", v),
-                f"{u} {rel} {v}, but {v} is not defined (or is obsolete)",
-                "add the parent term or remove the relation",
             )
     cycle = None
     if not nx.is_directed_acyclic_graph(graph):  # fast check; find the cycle only if needed
