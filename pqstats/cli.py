@@ -126,6 +126,13 @@ def _add_score(sub) -> None:
     p.set_defaults(func=_cmd_score)
 
 
+# --- kg ----------------------------------------------------------------------------
+def _add_kg(sub) -> None:
+    from pqstats.knowledge.cli import add_kg_parser
+
+    add_kg_parser(sub)  # kg build / kg stats / kg text
+
+
 # --- main --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
@@ -135,12 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_fetch, _add_models, _add_benchmark, _add_score):
+    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_kg):
         add(sub)
     return parser
 
 
 _HINTS = {
+    "KnowledgeFormatError": "repair or re-download the named knowledge file",
     "DataUnavailableError": "set PQSTATS_MIRROR to a folder laid out like ../shared, "
                             "or run `make data`",
     "ChecksumError": "replace the file with the published one",
