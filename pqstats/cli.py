@@ -126,6 +126,86 @@ def _add_score(sub) -> None:
     p.set_defaults(func=_cmd_score)
 
 
+# --- enrich ------------------------------------------------------------------------
+def _cmd_enrich(args: argparse.Namespace) -> int:
+    from pqstats.enrichment import PQSTATS_LIBRARIES, k562_background, ora, read_gene_list
+
+    genes = read_gene_list(args.genes)
+    background = read_gene_list(args.background) if args.background else k562_background()
+    res = ora(genes, args.libraries or list(PQSTATS_LIBRARIES), background, min_size=args.min_size,
+              max_size=args.max_size, family=args.family, normalise=not args.exact)
+    info = res.attrs["queries"][0]
+    if args.out:
+        res.to_csv(args.out, index=False)
+    if args.json:
+        print(res.head(args.top).to_json(orient="records"))
+    else:
+        cols = ["Gene_set", "Term", "Overlap", "P-value", "Adjusted P-value", "Genes"]
+        with _pd_options():
+            print(res[cols].head(args.top).to_string(index=False))
+        print(f"{info['n_in_background']} of {info['n_unique']} distinct genes in the "
+              f"background ({info['share_mapped']:.0%}); {len(res)} sets overlap"
+              + (f"; wrote {args.out}" if args.out else ""))
+    return 0
+
+
+def _pd_options():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_colwidth", 60)
+
+
+def _add_enrich(sub) -> None:
+    p = sub.add_parser("enrich", help="over-representation analysis of a gene list")
+    p.add_argument("genes", help="text file of gene symbols (whitespace/comma separated; "
+                                 "'-' for stdin)")
+    p.add_argument("--libraries", type=_csv_list, default=None,
+                   help="comma-separated gene-set libraries of pqstats.knowledge (default: "
+                        "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
+                        "WikiPathways 2023)")
+    p.add_argument("--background", default=None,
+                   help="file of background genes (default: the 8,454 measured K562 genes)")
+    p.add_argument("--family", choices=["tested", "overlapping"], default="tested",
+                   help="multiple-testing family per library (overlapping = gseapy's)")
+    p.add_argument("--min-size", type=int, default=1)
+    p.add_argument("--max-size", type=int, default=None)
+    p.add_argument("--exact", action="store_true",
+                   help="match symbols exactly (default: normalise through gene_info)")
+    p.add_argument("--top", type=int, default=20, help="rows to print (default 20)")
+    p.add_argument("--out", default=None, help="write the whole table to this CSV")
+    p.add_argument("--json", action="store_true", help="print the top rows as JSON")
+    p.set_defaults(func=_cmd_enrich)
+
+
+# --- gse ---------------------------------------------------------------------------
+def _cmd_gse(args: argparse.Namespace) -> int:
+    from pqstats.enrichment import METHODS, run_gse, write_gse
+
+    per_cluster, summary = run_gse(methods=args.methods or list(METHODS),
+                                   semantic=not args.no_semantic, top=args.top)
+    paths = write_gse(per_cluster, summary, args.out)
+    if args.json:
+        print(summary.to_json(orient="records"))
+    else:
+        with _pd_options():
+            print(summary.to_string(index=False, float_format="%.3f"))
+        print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _add_gse(sub) -> None:
+    p = sub.add_parser("gse", help="describe and score the PerturbQA gene-set clusters")
+    p.add_argument("--methods", type=_csv_list, default=None,
+                   help="comma-separated from baseline,pvalue,bonferroni,consensus "
+                        "(default: all)")
+    p.add_argument("--top", type=int, default=5, help="candidates of the consensus medoid")
+    p.add_argument("--no-semantic", action="store_true",
+                   help="skip the MiniLM similarity (no 'text' extra needed)")
+    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_cmd_gse)
+
+
 # --- kg ----------------------------------------------------------------------------
 def _add_kg(sub) -> None:
     from pqstats.knowledge.cli import add_kg_parser
@@ -142,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_kg):
+    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_enrich, _add_gse,
+                _add_kg):
         add(sub)
     return parser
 

@@ -11,7 +11,13 @@ from pqstats.enrichment._gse import (
     score_descriptions,
     write_gse,
 )
-from pqstats.enrichment._ora import DEFAULT_LIBRARY_NAME, GSEAPY_COLUMNS, ORA_COLUMNS, ora
+from pqstats.enrichment._ora import (
+    DEFAULT_LIBRARY_NAME,
+    GSEAPY_COLUMNS,
+    ORA_COLUMNS,
+    ora,
+    read_gene_list,
+)
 from pqstats.enrichment._text import (
     clean_term,
     embed,
@@ -23,6 +29,7 @@ from pqstats.enrichment._text import (
 
 __all__ = [
     "ora",
+    "read_gene_list",
     "describe_clusters",
     "score_descriptions",
     "run_gse",

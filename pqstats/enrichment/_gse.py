@@ -299,9 +299,13 @@ def write_gse(per_cluster: pd.DataFrame, summary: pd.DataFrame,
     paths = [out / "gse_clusters.csv", out / "gse_summary.csv", out / "gse.md"]
     per_cluster.to_csv(paths[0], index=False, float_format="%.6g")
     summary.to_csv(paths[1], index=False, float_format="%.6g")
-    wide = per_cluster.pivot_table(index=["kind", "cluster", "label"], columns="method",
-                                   values="description", aggfunc="first", sort=False)
-    wide = wide[[m for m in METHODS if m in wide.columns]].reset_index()
+    methods = list(dict.fromkeys(per_cluster["method"]))
+    first = per_cluster[per_cluster["method"] == methods[0]]
+    wide = first[["kind", "cluster", "label"]].reset_index(drop=True)
+    keys = pd.MultiIndex.from_frame(wide[["kind", "cluster"]])
+    for m in methods:
+        part = per_cluster[per_cluster["method"] == m].set_index(["kind", "cluster"])
+        wide[m] = part["description"].reindex(keys).to_numpy()
     text = [
         "# PerturbQA gene-set task (GSE): descriptions from enrichment",
         "",

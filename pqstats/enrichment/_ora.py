@@ -11,6 +11,9 @@ multiple-testing correction (statsmodels) and over result rows to join gene name
 from __future__ import annotations
 
 import logging
+import os
+import re
+import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -22,7 +25,7 @@ import scipy.sparse as sp
 from scipy.stats import hypergeom
 from statsmodels.stats.multitest import multipletests
 
-__all__ = ["ora", "ORA_COLUMNS", "GSEAPY_COLUMNS", "DEFAULT_LIBRARY_NAME"]
+__all__ = ["ora", "read_gene_list", "ORA_COLUMNS", "GSEAPY_COLUMNS", "DEFAULT_LIBRARY_NAME"]
 
 log = logging.getLogger(__name__)
 
@@ -485,3 +488,26 @@ def ora(
     }
     res.attrs["N"] = N
     return res
+
+
+def read_gene_list(path: str | os.PathLike) -> list[str]:
+    """Gene symbols from a text file (``"-"``: standard input).
+
+    Symbols are separated by whitespace, commas or semicolons; ``#`` starts a comment.
+    Order is kept and duplicates are dropped.
+
+    Raises
+    ------
+    ValueError
+        The file holds no symbol.
+    """
+    if os.fspath(path) == "-":
+        text = sys.stdin.read()
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    genes = [g for line in text.splitlines()
+             for g in re.split(r"[\s,;]+", line.split("#", 1)[0]) if g]
+    if not genes:
+        raise ValueError(f"{path}: no gene symbols found")
+    return list(dict.fromkeys(genes))
