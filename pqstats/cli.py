@@ -181,9 +181,9 @@ def _add_enrich(sub) -> None:
 def _cmd_gse(args: argparse.Namespace) -> int:
     from pqstats.enrichment import METHODS, run_gse, write_gse
 
-    per_cluster, summary = run_gse(methods=args.methods or list(METHODS),
-                                   semantic=not args.no_semantic, top=args.top)
-    paths = write_gse(per_cluster, summary, args.out)
+    per_cluster, summary, sensitivity = run_gse(methods=args.methods or list(METHODS),
+                                                semantic=not args.no_semantic, top=args.top)
+    paths = write_gse(per_cluster, summary, sensitivity, out=args.out)
     if args.json:
         print(summary.to_json(orient="records"))
     else:

@@ -146,3 +146,48 @@ def test_real_clusters_with_bundle_libraries():
     assert isinstance(direct, pd.DataFrame) and not direct.empty
     with pytest.raises(ValueError, match="unknown gene-set library"):
         ora(genes, ["corum", "kegg"], background)
+
+
+@pytest.mark.integration
+def test_run_and_write_gse_on_gene_clusters(tmp_path):
+    from pqstats.enrichment import run_gse, write_gse
+
+    per_cluster, summary, sens = run_gse(kinds=("gene",), methods=("baseline", "consensus"),
+                                         semantic=False, top_grid=(1, 5))
+    assert len(per_cluster) == 2 * 25
+    assert set(per_cluster["method"]) == {"baseline", "consensus"}
+    assert (per_cluster["share_mapped"] > 0.8).all()
+    assert per_cluster["rouge1_recall"].between(0, 1).all()
+    assert list(summary["kind"]) == ["gene", "gene", "all", "all"]
+    assert (summary["n_clusters"] == 25).all()
+    assert list(sens["top"]) == [1, 5]
+    # consensus with top=5 is the 'consensus' row of the summary
+    row = summary[(summary["kind"] == "gene") & (summary["method"] == "consensus")].iloc[0]
+    assert sens.loc[sens["top"] == 5, "rouge1_recall"].item() == pytest.approx(
+        row["rouge1_recall"], rel=1e-12)
+    paths = write_gse(per_cluster, summary, sens, out=tmp_path)
+    assert [p.name for p in paths] == ["gse_clusters.csv", "gse_summary.csv",
+                                       "gse_consensus_top.csv", "gse.md"]
+    text = paths[-1].read_text()
+    assert "## Means" in text and "sensitivity to `top`" in text
+    first = per_cluster[per_cluster["method"] == "baseline"]
+    per_cluster_md = text.split("## Per cluster")[1].splitlines()
+    labels_in_md = [ln.split(" | ")[2] for ln in per_cluster_md if ln.startswith("| gene |")]
+    assert labels_in_md == list(first["label"])  # per-cluster rows keep the file's order
+
+
+@pytest.mark.integration
+def test_cli_enrich(tmp_path, capsys):
+    from pqstats.cli import main
+
+    genes = tmp_path / "genes.txt"
+    genes.write_text("NELFA\nNELFB, NELFCD  # the NELF complex\nNELFE\n")
+    out = tmp_path / "res.csv"
+    assert main(["enrich", str(genes), "--libraries", "corum,hallmark", "--top", "3",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "NELF complex" in printed and "4 of 4 distinct genes" in printed
+    table = pd.read_csv(out)
+    assert table.iloc[0]["Gene_set"] == "corum" and table.iloc[0]["k"] == 4
+    assert main(["enrich", str(genes), "--libraries", "kegg"]) == 2  # one-line error
+    assert "unknown gene-set library" in capsys.readouterr().err
