@@ -302,7 +302,8 @@ def ora(
     background : collection of str
         The universe: every gene that could have been in a list. Required (gseapy's default,
         the union of the library's genes, inflates significance for measured-gene lists).
-        Genes of the lists and of the sets outside it are dropped.
+        Genes of the lists and of the sets outside it are dropped (set members that are
+        not strings never match and are dropped too).
     min_size, max_size : int
         Test only sets with ``min_size <= K <= max_size`` genes *in the background*.
         Defaults keep every non-empty set, as gseapy does.
