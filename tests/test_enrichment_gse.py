@@ -150,12 +150,14 @@ def test_real_clusters_with_bundle_libraries():
 
 @pytest.mark.integration
 def test_run_and_write_gse_on_gene_clusters(tmp_path):
-    from pqstats.enrichment import run_gse, write_gse
+    from pqstats.enrichment import k562_background, load_libraries, run_gse, write_gse
 
-    per_cluster, summary, sens = run_gse(kinds=("gene",), methods=("baseline", "consensus"),
-                                         semantic=False, top_grid=(1, 5))
+    libs = load_libraries(["corum", "hallmark", "reactome"], k562_background())
+    per_cluster, summary, sens = run_gse(kinds=("gene",), methods=("pvalue", "consensus"),
+                                         semantic=False, top_grid=(1, 5), libraries=libs)
     assert len(per_cluster) == 2 * 25
-    assert set(per_cluster["method"]) == {"baseline", "consensus"}
+    assert set(per_cluster["method"]) == {"pvalue", "consensus"}
+    assert set(per_cluster["library"].dropna()) <= set(libs)
     assert (per_cluster["share_mapped"] > 0.8).all()
     assert per_cluster["rouge1_recall"].between(0, 1).all()
     assert list(summary["kind"]) == ["gene", "gene", "all", "all"]
@@ -170,7 +172,7 @@ def test_run_and_write_gse_on_gene_clusters(tmp_path):
                                        "gse_consensus_top.csv", "gse.md"]
     text = paths[-1].read_text()
     assert "## Means" in text and "sensitivity to `top`" in text
-    first = per_cluster[per_cluster["method"] == "baseline"]
+    first = per_cluster[per_cluster["method"] == "pvalue"]
     per_cluster_md = text.split("## Per cluster")[1].splitlines()
     labels_in_md = [ln.split(" | ")[2] for ln in per_cluster_md if ln.startswith("| gene |")]
     assert labels_in_md == list(first["label"])  # per-cluster rows keep the file's order

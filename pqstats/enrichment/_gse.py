@@ -238,6 +238,7 @@ def run_gse(
     semantic: bool = True,
     top: int = 5,
     top_grid: Sequence[int] = (2, 3, 5, 8, 10, 15, 20),
+    libraries: Mapping[str, Mapping[str, set[str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Describe and score every labelled cluster of the PerturbQA GSE task.
 
@@ -253,6 +254,9 @@ def run_gse(
         Candidates of the ``consensus`` medoid.
     top_grid : sequence of int
         ``top`` values of the sensitivity table (ROUGE-1 only).
+    libraries : mapping library -> {term: genes}, optional
+        Pre-loaded libraries restricted to :func:`k562_background`; default: every
+        library of :data:`PQSTATS_LIBRARIES` from the knowledge bundle.
 
     Returns
     -------
@@ -269,7 +273,8 @@ def run_gse(
         if m not in METHODS:
             raise ValueError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
     background = k562_background()
-    libraries = load_libraries(PQSTATS_LIBRARIES, background)
+    if libraries is None:
+        libraries = load_libraries(PQSTATS_LIBRARIES, background)
     rows, sens = [], []
     for kind in kinds:
         table = load_gse(kind, skip_empty=True)
