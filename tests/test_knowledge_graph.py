@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import networkx as nx
-import numpy as np
 import pytest
 
 from pqstats.knowledge import (
@@ -296,4 +295,20 @@ def test_manifest():
         for f in s.files:
             assert f.subdir == "knowledge" and len(f.sha256) == 64
             assert f.url.startswith("http")
-    assert np.all([s.version for s in SOURCES.values()])
+    assert all(s.version for s in SOURCES.values())
+
+
+def test_cli_kg_build_and_text(capsys):
+    import argparse
+
+    from pqstats.knowledge.cli import add_kg_parser
+
+    parser = argparse.ArgumentParser()
+    add_kg_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["kg", "build", "--bundle-dir", str(FX), "--min-term-size", "2"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "ppi:bioplex" in out and "6 genes, 8 terms" in out
+    args = parser.parse_args(["kg", "text", "--bundle-dir", str(FX), "TF5"])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out.startswith("EEE5 (epsilon transcription factor)")

@@ -15,6 +15,7 @@ Layers (each imports only those before it):
 """
 
 from pqstats.knowledge._parse import KnowledgeFormatError
+from pqstats.knowledge.coverage import coverage_table, symbol_coverage_table
 from pqstats.knowledge.genesets import LIBRARIES, gene_sets, library_sets
 from pqstats.knowledge.go import GoDag, go_annotations, load_go
 from pqstats.knowledge.graph import (
@@ -74,4 +75,6 @@ __all__ = [
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
     "EDGE_TYPES",
+    "coverage_table",
+    "symbol_coverage_table",
 ]

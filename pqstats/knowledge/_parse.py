@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -18,7 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["KnowledgeFormatError", "read_text", "split_lines", "read_table", "atomic_write"]
+__all__ = [
+    "KnowledgeFormatError", "read_text", "split_lines", "read_table", "matches", "check_column",
+    "atomic_write",
+]
 
 PathLike = str | os.PathLike
 
@@ -221,6 +225,16 @@ def line_of(df: pd.DataFrame, row: int) -> int | None:
     """File line of positional row ``row`` of a frame from :func:`read_table`."""
     lines = df.attrs.get("lines")
     return lines[row] if lines is not None and row < len(lines) else None
+
+
+def matches(values: pd.Series, pattern: str) -> np.ndarray:
+    """Boolean array: does each value fully match ``pattern``? (evaluated once per distinct
+    value, so long columns of repeated ids are cheap)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    rx = re.compile(pattern)
+    ok = np.fromiter((bool(rx.fullmatch(str(u))) for u in uniques), dtype=bool,
+                     count=len(uniques))
+    return ok[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 def check_column(

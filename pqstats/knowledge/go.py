@@ -125,7 +125,7 @@ class GoDag:
 
 
 def _build_dag(path: str) -> GoDag:
-    graph = read_obo(path)
+    graph = read_obo(path, tags=("alt_id",))
     ids = np.array(sorted(graph.nodes), dtype=object)
     index = {t: i for i, t in enumerate(ids)}
     names = np.array([graph.nodes[t]["name"] for t in ids], dtype=object)
@@ -197,12 +197,18 @@ def go_annotations(
         fetch_source("gene_info")[0])
     parts = {"obo": file_sha256(obo), "gene2go": file_sha256(g2g), "gene_info": file_sha256(gi),
              "evidence_exclude": sorted(evidence_exclude), "relations": sorted(relations),
-             "propagate": propagate}
+             "propagate": propagate, "code": 2}
 
     def build() -> pd.DataFrame:
         dag = load_go(obo, cache=cache)
         mapper = load_symbol_mapper(gi)
         ann = read_gene2go(g2g, tuple(evidence_exclude), mapper=mapper)
+        ids = ann.drop_duplicates("GeneID")
+        unresolved = ids.loc[ids["symbol"].isna(), "GeneID"].astype(str)
+        report = {"identifiers": int(len(ids)), "resolved": int(ids["symbol"].notna().sum()),
+                  "unresolved": int(len(unresolved)),
+                  "share": float(ids["symbol"].notna().mean()) if len(ids) else float("nan"),
+                  "unresolved_examples": sorted(unresolved)[:10]}
         ann = ann[ann["symbol"].notna()]
         uniq, inv = np.unique(ann["GO_ID"].to_numpy(dtype=str), return_inverse=True)
         lookup = np.array([dag.index(t) if dag.index(t) is not None else -1 for t in uniq],
@@ -227,12 +233,14 @@ def go_annotations(
         dcoo = direct.tocoo()
         is_direct = np.isin(coo.row.astype(np.int64) * n_terms + coo.col,
                             dcoo.row.astype(np.int64) * n_terms + dcoo.col)
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "symbol": pd.Categorical.from_codes(coo.row, categories=genes),
             "term": pd.Categorical.from_codes(coo.col, categories=dag.ids.astype(str)),
             "aspect": pd.Categorical(dag.aspects[coo.col].astype(str),
                                      categories=["BP", "MF", "CC"]),
             "direct": is_direct,
         })
+        out.attrs["gene_ids"] = report  # how gene2go's GeneIDs resolved to symbols
+        return out
 
     return cached("go-annotations", parts, build, enabled=cache)

@@ -91,7 +91,7 @@ DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
 )
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
-_CODE_VERSION = 2
+_CODE_VERSION = 3
 
 _ASPECT_TITLE = {"go:BP": "Biological process (GO)", "go:MF": "Molecular function (GO)",
                  "go:CC": "Cellular component (GO)"}
@@ -105,6 +105,7 @@ class _Part:
     edges: pd.DataFrame  # a, b, type, sign, direct
     terms: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (type, label)
     ids: pd.DataFrame | None = None  # raw identifier → symbol (None if unresolved)
+    report: dict | None = None  # or a ready-made resolution report
 
 
 def _edges(a: Iterable, b: Iterable, etype: str, sign: Iterable | int = 0,
@@ -147,12 +148,7 @@ def _part_go(files: dict[str, list[str]], mapper: SymbolMapper, opts: dict) -> _
     used = set(ann["term"].cat.categories[np.unique(ann["term"].cat.codes)])
     terms = {t: (f"go:{a}", n) for t, a, n in zip(dag.ids, dag.aspects, dag.names, strict=True)
              if t in used}
-    # identifier report: GeneIDs of gene2go → symbols
-    from pqstats.knowledge.readers import read_gene2go
-
-    g = read_gene2go(g2g, opts["evidence_exclude"])["GeneID"].unique()
-    ids = _ids(g, mapper.from_entrez(g))
-    return _Part(edges, terms, ids)
+    return _Part(edges, terms, report=ann.attrs.get("gene_ids"))
 
 
 def _part_gmt(path: str, mapper: SymbolMapper, etype: str, library: str) -> _Part:
@@ -207,59 +203,22 @@ def _part(source: str, files: dict[str, list[str]], mapper: SymbolMapper, opts: 
     return _part_gmt(paths[0], mapper, etype, source)
 
 
-def _aggregate_signs(edges: pd.DataFrame) -> pd.DataFrame:
-    """One TRRUST edge per (TF, target): +1 / -1 if all signed rows agree, else 0."""
-    signed = edges[edges["sign"] != 0]
-    agg = signed.groupby(["a", "b"])["sign"].agg(["min", "max"])
-    agree = agg[agg["min"] == agg["max"]]["min"]
-    out = edges.drop_duplicates(["a", "b"]).drop(columns="sign")
-    key = pd.MultiIndex.from_frame(out[["a", "b"]])
-    out["sign"] = agree.reindex(key).fillna(0).astype(np.int8).to_numpy()
-    return out
-
-
-def _dedupe(edges: pd.DataFrame) -> pd.DataFrame:
-    edges = edges[edges["a"] != edges["b"]]
-    parts = []
-    for etype, grp in edges.groupby("type", sort=True):
-        if etype in _GENE_GENE and etype not in _DIRECTED:
-            lo = np.where(grp["a"].to_numpy() < grp["b"].to_numpy(), grp["a"], grp["b"])
-            hi = np.where(grp["a"].to_numpy() < grp["b"].to_numpy(), grp["b"], grp["a"])
-            grp = grp.assign(a=lo, b=hi)
-        if etype in _DIRECTED:
-            grp = _aggregate_signs(grp)
-        else:
-            # keep direct=True when any duplicate is direct
-            grp = grp.sort_values("direct", ascending=False, kind="stable")
-            grp = grp.drop_duplicates(["a", "b"])
-        parts.append(grp)
-    cols = ["a", "b", "type", "sign", "direct"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else edges[cols]
-
-
-def _remove_hubs(edges: pd.DataFrame, hub_types: set[str], groups: dict[str, set[str]],
-                 max_degree: int | None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    removed: dict[str, list[str]] = {}
-    if max_degree is None:
-        return edges, removed
-    keep = np.ones(len(edges), dtype=bool)
-    types = edges["type"].to_numpy()
-    for source, etypes in groups.items():
-        if not etypes & hub_types:
-            continue
-        mask = np.isin(types, list(etypes))
-        sub = edges[mask]
-        deg = pd.concat([sub["a"], sub["b"]]).value_counts()
-        hubs = set(deg.index[deg > max_degree])
-        removed[source] = sorted(hubs)
-        if hubs:
-            drop = sub["a"].isin(hubs).to_numpy() | sub["b"].isin(hubs).to_numpy()
-            idx = np.flatnonzero(mask)[drop]
-            keep[idx] = False
-    return edges[keep], removed
+def _first_of_groups(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by ``keys`` (last key most significant, as np.lexsort) and return the
+    order and a mask of the first row of each group of equal keys."""
+    order = np.lexsort(keys)
+    first = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        same = np.ones(len(order) - 1, dtype=bool)
+        for k in keys[-3:]:  # the group keys are the last three: b, a, type
+            ks = k[order]
+            same &= ks[1:] == ks[:-1]
+        first[1:] = ~same
+    return order, first
 
 
 def _build(sources: tuple[str, ...], files: dict[str, list[str]], opts: dict) -> dict:
+    """Assemble the graph; all edge operations run on integer codes."""
     t0 = time.perf_counter()
     mapper = load_symbol_mapper(files["gene_info"][0])
     parts = {s: _part(s, files, mapper, opts) for s in sources}
@@ -267,32 +226,76 @@ def _build(sources: tuple[str, ...], files: dict[str, list[str]], opts: dict) ->
     terms: dict[str, tuple[str, str]] = {}
     for p in parts.values():
         terms.update(p.terms)
-    edges = _dedupe(edges)
-    groups = {s: set(EDGE_TYPES[s]) for s in sources}
-    hub_types = {t for s in opts["hub_sources"] if s in groups for t in groups[s]}
-    edges, hubs = _remove_hubs(edges, hub_types, groups, opts["max_degree"])
+    n = len(edges)
+    codes, vocab = pd.factorize(np.concatenate([edges["a"].to_numpy(dtype=object),
+                                                edges["b"].to_numpy(dtype=object)]))
+    ia, ib = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    tcodes, tnames = pd.factorize(edges["type"])
+    tnames = list(tnames)
+    sign = edges["sign"].to_numpy(dtype=np.int8)
+    direct = edges["direct"].to_numpy(dtype=bool)
+    gene_gene = np.isin(tcodes, [k for k, t in enumerate(tnames) if t in _GENE_GENE])
+    directed = np.isin(tcodes, [k for k, t in enumerate(tnames) if t in _DIRECTED])
+    # undirected gene-gene pairs in canonical order; no self-loops
+    swap = gene_gene & ~directed & (ia > ib)
+    ia[swap], ib[swap] = ib[swap], ia[swap]
+    keep = ia != ib
+    ia, ib, tcodes, sign, direct = ia[keep], ib[keep], tcodes[keep], sign[keep], direct[keep]
+    directed = directed[keep]
+    # dedupe (type, a, b): keep a direct copy first; TRRUST signs agree or become 0
+    order, first = _first_of_groups([~direct, ib, ia, tcodes])
+    group = np.cumsum(first) - 1
+    sgn = sign[order].astype(np.int16)
+    signed = sgn != 0
+    big = np.full(int(group[-1]) + 1 if len(group) else 0, 9, dtype=np.int16)
+    lo = big.copy()
+    np.minimum.at(lo, group[signed], sgn[signed])
+    hi = -big
+    np.maximum.at(hi, group[signed], sgn[signed])
+    agg_sign = np.where((lo == hi) & (lo != 9), lo, 0).astype(np.int8)
+    sel = order[first]
+    ia, ib, tcodes, direct = ia[sel], ib[sel], tcodes[sel], direct[sel]
+    sign = np.where(directed[sel], agg_sign, 0).astype(np.int8)
+    gene_gene = np.isin(tcodes, [k for k, t in enumerate(tnames) if t in _GENE_GENE])
+    # hub removal, per source
+    removed: dict[str, list[str]] = {}
+    keep = np.ones(len(ia), dtype=bool)
+    if opts["max_degree"] is not None:
+        for src in opts["hub_sources"]:
+            if src not in sources:
+                continue
+            mask = np.isin(tcodes, [k for k, t in enumerate(tnames) if t in EDGE_TYPES[src]])
+            deg = (np.bincount(ia[mask], minlength=len(vocab))
+                   + np.bincount(ib[mask], minlength=len(vocab)))
+            hubs = deg > opts["max_degree"]
+            removed[src] = sorted(vocab[np.flatnonzero(hubs)].tolist())
+            keep &= ~(mask & (hubs[ia] | hubs[ib]))
     # term-size limits
-    term_edges = edges[~edges["type"].isin(_GENE_GENE)]
-    size = term_edges["b"].value_counts()
-    lo, hi = opts["min_term_size"], opts["max_term_size"]
-    bad_terms = size.index[(size < lo) | ((size > hi) if hi is not None else False)]
-    if len(bad_terms):
-        edges = edges[~edges["b"].isin(set(bad_terms))]
+    size = np.bincount(ib[keep & ~gene_gene], minlength=len(vocab))
+    is_term = np.zeros(len(vocab), dtype=bool)
+    is_term[ib[~gene_gene]] = True
+    lo_sz, hi_sz = opts["min_term_size"], opts["max_term_size"]
+    bad = is_term & ((size < lo_sz) | ((size > hi_sz) if hi_sz is not None else False))
+    bad_terms = int((bad & (size > 0)).sum())
+    keep &= ~(~gene_gene & bad[ib])
+    ia, ib, tcodes, sign, direct = ia[keep], ib[keep], tcodes[keep], sign[keep], direct[keep]
+    gene_gene = gene_gene[keep]
     # nodes: genes (sorted) first, then terms sorted by (type, id)
-    is_term_edge = ~edges["type"].isin(_GENE_GENE).to_numpy()
-    gene_names = set(edges["a"]) | set(edges.loc[~is_term_edge, "b"])
-    term_names = set(edges.loc[is_term_edge, "b"])
-    clash = gene_names & term_names
-    if clash:
-        raise ValueError(f"term ids collide with gene symbols: {sorted(clash)[:5]}")
-    genes = sorted(gene_names)
-    tlist = sorted(term_names, key=lambda t: (terms[t][0], t))
+    gene_codes = np.union1d(ia, ib[gene_gene])
+    term_codes = np.unique(ib[~gene_gene])
+    clash = np.intersect1d(gene_codes, term_codes)
+    if len(clash):
+        raise ValueError(f"term ids collide with gene symbols: {vocab[clash][:5].tolist()}")
+    genes = sorted(vocab[gene_codes].tolist())
+    tlist = sorted(vocab[term_codes].tolist(), key=lambda t: (terms[t][0], t))
     nodes = np.array(genes + tlist, dtype=object)
-    index = pd.Index(nodes)
-    u = index.get_indexer(edges["a"]).astype(np.int32)
-    v = index.get_indexer(edges["b"]).astype(np.int32)
-    etypes = sorted(edges["type"].unique(), key=lambda t: _type_order(t))
-    tcode = pd.Index(etypes).get_indexer(edges["type"]).astype(np.int8)
+    pos = np.full(len(vocab), -1, dtype=np.int64)
+    pos[pd.Index(vocab).get_indexer(nodes)] = np.arange(len(nodes))
+    u, v = pos[ia].astype(np.int32), pos[ib].astype(np.int32)
+    etypes = sorted(set(np.array(tnames, dtype=object)[np.unique(tcodes)].tolist()),
+                    key=_type_order)
+    remap = np.array([etypes.index(t) if t in etypes else -1 for t in tnames], dtype=np.int8)
+    tcode = remap[tcodes]
     order = np.lexsort((v, u, tcode))
     info = {}
     for g in genes:
@@ -300,11 +303,13 @@ def _build(sources: tuple[str, ...], files: dict[str, list[str]], opts: dict) ->
         if d is not None:
             info[g] = (d["name"], tuple(d["synonyms"]), d["type"])
     symbol_report = {}
-    for s, p in parts.items():
-        if p.ids is not None and len(p.ids):
+    for src, p in parts.items():
+        if p.report is not None:
+            symbol_report[src] = p.report
+        elif p.ids is not None and len(p.ids):
             res = p.ids.drop_duplicates("raw")
             unresolved = res.loc[res["symbol"].isna(), "raw"]
-            symbol_report[s] = {
+            symbol_report[src] = {
                 "identifiers": int(len(res)),
                 "resolved": int(res["symbol"].notna().sum()),
                 "unresolved": int(len(unresolved)),
@@ -318,16 +323,15 @@ def _build(sources: tuple[str, ...], files: dict[str, list[str]], opts: dict) ->
         "term_label": np.array([terms[t][1] for t in tlist], dtype=object),
         "edge_types": etypes,
         "u": u[order], "v": v[order], "etype": tcode[order],
-        "sign": edges["sign"].to_numpy(dtype=np.int8)[order],
-        "direct": edges["direct"].to_numpy(dtype=bool)[order],
+        "sign": sign[order], "direct": direct[order],
         "gene_info": info,
         "meta": {
             "sources": list(sources),
             "options": opts,
             "versions": {s: SOURCES[s].version for s in sources},
-            "hubs_removed": {s: len(h) for s, h in hubs.items()},
-            "hub_examples": {s: h[:10] for s, h in hubs.items()},
-            "terms_removed_by_size": int(len(bad_terms)),
+            "hubs_removed": {s: len(h) for s, h in removed.items()},
+            "hub_examples": {s: h[:10] for s, h in removed.items()},
+            "terms_removed_by_size": bad_terms,
             "symbols": symbol_report,
             "gene_info_path": files["gene_info"][0],
             "build_seconds": round(time.perf_counter() - t0, 2),

@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ import pandas as pd
 from pqstats.knowledge._parse import (
     KnowledgeFormatError,
     check_column,
+    matches,
     read_table,
     read_text,
     split_lines,
@@ -63,6 +65,8 @@ GO_NAMESPACES: dict[str, str] = {
 GENE2GO_CATEGORIES: dict[str, str] = {"Process": "BP", "Function": "MF", "Component": "CC"}
 
 _GO_ID = re.compile(r"^GO:\d{7}$")
+_OBO_ALWAYS = frozenset({"id", "name", "namespace", "is_a", "relationship", "is_obsolete",
+                         "format-version", "data-version", "ontology", "default-namespace"})
 _OBO_TAG = re.compile(r"^[^\s:!\[][^\s:]*:")
 
 
@@ -124,7 +128,8 @@ def _obo_find(lines: list[str], term: str, tag: str | None = None,
 
 
 def read_obo(path: PathLike, *, ignore_obsolete: bool = True,
-             namespaces: dict[str, str] | None = None) -> nx.MultiDiGraph:
+             namespaces: dict[str, str] | None = None,
+             tags: Collection[str] | None = None) -> nx.MultiDiGraph:
     """Read an OBO ontology (e.g. ``go-basic.obo``) with obonet and validate it.
 
     Parameters
@@ -136,6 +141,10 @@ def read_obo(path: PathLike, *, ignore_obsolete: bool = True,
     namespaces : dict, optional
         Allowed ``namespace`` values; defaults to the three GO namespaces
         (:data:`GO_NAMESPACES`). Pass ``{}`` to accept any namespace.
+    tags : collection of str, optional
+        Parse only these term tags (``id``, ``name``, ``namespace``, ``is_a`` and
+        ``relationship`` are always kept), e.g. ``()`` to skip definitions and
+        synonyms: about twice as fast on go-basic. All lines are still syntax-checked.
 
     Returns
     -------
@@ -156,8 +165,14 @@ def read_obo(path: PathLike, *, ignore_obsolete: bool = True,
         raise KnowledgeFormatError(path, None, "no [Term] stanza found",
                                    "pass an OBO ontology file such as go-basic.obo")
     _obo_check_lines(path, lines)
+    text_lines = lines
+    if tags is not None:
+        keep = set(tags) | _OBO_ALWAYS
+        text_lines = [ln for ln in lines
+                      if not ln or ln[0] in "[!" or ln.split(":", 1)[0] in keep
+                      or ":" not in ln]
     try:
-        graph = obonet.read_obo(io.StringIO("\n".join(lines) + "\n"),
+        graph = obonet.read_obo(io.StringIO("\n".join(text_lines) + "\n"),
                                 ignore_obsolete=ignore_obsolete)
     except (ValueError, KeyError) as err:
         raise KnowledgeFormatError(path, None, f"obonet could not parse the file ({err!r})",
@@ -236,9 +251,9 @@ def read_gene2go(
 
     df = read_table(path, sep="\t", header=header, what="gene2go file")
     for col in ("tax_id", "GeneID"):
-        check_column(df, col, df[col].str.fullmatch(r"\d+"), f"{col} is not an integer",
+        check_column(df, col, matches(df[col], r"\d+"), f"{col} is not an integer",
                      "the first two columns must be the NCBI taxon and Gene ids")
-    check_column(df, "GO_ID", df["GO_ID"].str.match(_GO_ID), "malformed GO id",
+    check_column(df, "GO_ID", matches(df["GO_ID"], _GO_ID.pattern), "malformed GO id",
                  "the third column must be a GO id like GO:0005634")
     check_column(df, "Category", df["Category"].isin(GENE2GO_CATEGORIES),
                  "unknown GO category (namespace)",
@@ -280,7 +295,7 @@ def read_gene_info(path: PathLike) -> pd.DataFrame:
         return None
 
     df = read_table(path, sep="\t", header=header, what="gene_info file")
-    check_column(df, "GeneID", df["GeneID"].str.fullmatch(r"\d+"), "GeneID is not an integer",
+    check_column(df, "GeneID", matches(df["GeneID"], r"\d+"), "GeneID is not an integer",
                  "the second column must be the NCBI Gene id")
     check_column(df, "Symbol", df["Symbol"].str.len() > 0, "empty Symbol",
                  "every gene needs a symbol")
@@ -393,7 +408,7 @@ def read_bioplex(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.Da
     df = read_table(path, sep="\t", header=header, quoting=csv.QUOTE_MINIMAL,
                     what="BioPlex file")
     for col in ("GeneA", "GeneB"):
-        check_column(df, col, df[col].str.fullmatch(r"\d+"), f"{col} is not an Entrez id",
+        check_column(df, col, matches(df[col], r"\d+"), f"{col} is not an Entrez id",
                      "GeneA / GeneB must be integer Entrez ids")
         df[col] = df[col].astype(np.int64)
     for col in ("pW", "pNI", "pInt"):
@@ -460,7 +475,7 @@ def read_string(
 
     df = read_table(links, sep=" ", header=header, what="STRING links file")
     for col in ("protein1", "protein2"):
-        check_column(df, col, df[col].str.match(r"^\d+\.\S+$"),
+        check_column(df, col, matches(df[col], r"\d+\.\S+"),
                      "not a STRING protein id (taxon.protein)",
                      "ids look like 9606.ENSP00000000233")
     if "combined_score" in df:
@@ -492,7 +507,7 @@ def read_string(
 
 
 # --------------------------------------------------------------------------- HuRI
-_ENSG = r"^ENSG\d{11}(\.\d+)?$"
+_ENSG = r"ENSG\d{11}(\.\d+)?"
 
 
 def read_huri(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataFrame:
@@ -520,7 +535,7 @@ def read_huri(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataF
     else:
         df = read_table(path, sep="\t", columns=["ensembl1", "ensembl2"], what="HuRI file")
     for col in ("ensembl1", "ensembl2"):
-        check_column(df, col, df[col].str.match(_ENSG), "not an Ensembl gene id",
+        check_column(df, col, matches(df[col], _ENSG), "not an Ensembl gene id",
                      "HuRI lines are two Ensembl gene ids (ENSG...) separated by a tab")
         df[col] = df[col].str.replace(r"\.\d+$", "", regex=True)
     if mapper is not None:
@@ -569,7 +584,7 @@ def read_corum(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.Data
     df = read_table(path, sep="\t", header=header, what="CORUM file")
     inv = {v: k for k, v in _CORUM_COLUMNS.items()}
     df = df.rename(columns={c: inv[c] for c in df.columns if c in inv})
-    check_column(df, "ComplexID", df["ComplexID"].str.fullmatch(r"\d+"),
+    check_column(df, "ComplexID", matches(df["ComplexID"], r"\d+"),
                  "ComplexID is not an integer", "the first column must be the complex id")
     df["ComplexID"] = df["ComplexID"].astype(np.int64)
 

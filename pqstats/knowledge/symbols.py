@@ -73,7 +73,6 @@ class SymbolMapper:
                         "description", "type_of_gene"]].copy()
         gi["GeneID"] = gi["GeneID"].astype(np.int64)
         gi = gi.sort_values("GeneID", kind="stable").reset_index(drop=True)
-        self._info = gi.set_index("GeneID")
         self._coding = dict(zip(gi["GeneID"], gi["type_of_gene"] == "protein-coding",
                                 strict=True))
         self._id_to_symbol: dict[int, str] = dict(zip(gi["GeneID"], gi["Symbol"], strict=True))
@@ -84,6 +83,9 @@ class SymbolMapper:
         for sym, gid in zip(ranked["Symbol"], ranked["GeneID"], strict=True):
             self._symbol_to_id.setdefault(sym, int(gid))
         self._chrom = dict(zip(gi["GeneID"], gi["chromosome"], strict=True))
+        self._name = dict(zip(gi["GeneID"], gi["description"], strict=True))
+        self._syn_text = dict(zip(gi["GeneID"], gi["Synonyms"], strict=True))
+        self._type = dict(zip(gi["GeneID"], gi["type_of_gene"], strict=True))
         # synonyms → candidate GeneIDs
         syn = gi[["GeneID", "Synonyms"]][gi["Synonyms"] != "-"]
         syn = syn.assign(alias=syn["Synonyms"].str.split("|")).explode("alias")
@@ -262,11 +264,9 @@ class SymbolMapper:
         gid = self._symbol_to_id.get(symbol)
         if gid is None:
             return None
-        row = self._info.loc[gid]
-        syn = [] if row["Synonyms"] == "-" else row["Synonyms"].split("|")
-        return {"gene_id": gid, "symbol": symbol, "name": row["description"],
-                "synonyms": syn, "type": row["type_of_gene"],
-                "chromosome": row["chromosome"]}
+        syn = [] if self._syn_text[gid] == "-" else self._syn_text[gid].split("|")
+        return {"gene_id": gid, "symbol": symbol, "name": self._name[gid],
+                "synonyms": syn, "type": self._type[gid], "chromosome": self._chrom[gid]}
 
 
 @lru_cache(maxsize=4)
