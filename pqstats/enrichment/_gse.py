@@ -35,7 +35,6 @@ All term names go through :func:`~pqstats.enrichment.clean_term`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -56,8 +55,6 @@ __all__ = [
     "run_gse",
     "write_gse",
 ]
-
-log = logging.getLogger(__name__)
 
 #: The paper's libraries: GO (all three aspects) + CORUM + Reactome.
 BASELINE_LIBRARIES: tuple[str, ...] = ("go_bp", "go_mf", "go_cc", "corum", "reactome")
