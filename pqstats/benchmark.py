@@ -27,6 +27,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "PAPER_TABLE",
     "CORE_VOTING_DE_MEAN",
+    "fit_predict",
     "run_benchmark",
     "write_results",
     "results_markdown",
@@ -56,20 +57,35 @@ PAPER_TABLE: dict[tuple[str, str], dict[str, float]] = {
 CORE_VOTING_DE_MEAN = 0.703
 
 
-def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
-          n_boot: int) -> dict:
+def fit_predict(model_name: str, dataset: str, task: str, track: str,
+                pairs: pd.DataFrame) -> tuple[np.ndarray, float]:
+    """Fit a registered model on the training split and score the test split.
+
+    Only the training rows' labels reach the model; the test rows are passed as
+    ``pert, gene`` alone.
+
+    Returns
+    -------
+    (numpy.ndarray, float)
+        Scores of the test rows (in their order in ``pairs``) and the seconds taken.
+    """
     model = model_registry.get(model_name)
-    ctx = {k: v for k, v in (("dataset", dataset), ("track", track))
+    ctx = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
            if k in model.get_params()}
     if ctx:
         model.set_params(**ctx)
     train = pairs[pairs["split"] == "train"]
-    test = pairs[pairs["split"] == "test"]
+    test = pairs.loc[pairs["split"] == "test", ["pert", "gene"]]
     start = time.perf_counter()
     model.fit(train[["pert", "gene"]], train["label"].to_numpy())
-    scores = model.score_pairs(test[["pert", "gene"]])
-    seconds = time.perf_counter() - start
-    metrics = evaluate(test, scores, n_boot=n_boot)
+    scores = model.score_pairs(test)
+    return scores, time.perf_counter() - start
+
+
+def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
+          n_boot: int) -> dict:
+    scores, seconds = fit_predict(model_name, dataset, task, track, pairs)
+    metrics = evaluate(pairs[pairs["split"] == "test"], scores, n_boot=n_boot)
     return {"dataset": dataset, "task": task, "track": track, "model": model_name,
             **{k: metrics[k] for k in ("auroc", "ci_low", "ci_high", "auprc", "n_genes")},
             "seconds": round(seconds, 3), "note": ""}

@@ -8,8 +8,8 @@ least) the columns ``pert`` and ``gene``, ``y`` the 0/1 labels.
 * ``predict_proba(pairs)`` returns an ``(n, 2)`` array; ``score_pairs(pairs)`` the
   positive-class column.
 
-A model may declare ``dataset`` and ``track`` parameters; the benchmark harness sets
-them (via ``set_params``) so that transfer-track models know which screen they are on.
+A model may declare ``dataset``, ``task`` and ``track`` parameters; the benchmark harness
+sets them (via ``set_params``) so that transfer-track models know which screen they are on.
 
 **Leakage invariant.** A pair's score must not depend on which other pairs are scored
 with it (no transductive features): ``score_pairs(test)[i] == score_pairs(test[i:i+1])``.
@@ -183,3 +183,134 @@ class GeneFrequencyModel(PairClassifier):
 
     def _score(self, pairs):
         return pairs["gene"].map(self.gene_rate_).fillna(self.prior_).to_numpy(dtype=float)
+
+
+# --- learned models on knowledge-graph and retrieval features ------------------------
+class _FeatureModel(PairClassifier):
+    """Shared plumbing: a PairFeaturizer followed by a classifier on its features."""
+
+    def _featurizer(self):
+        from pqstats.features.pairs import PairFeaturizer
+
+        return PairFeaturizer(groups=tuple(self.feature_groups), dataset=self.dataset,
+                              task=self.task, track=self.track)
+
+    def _make_classifier(self):  # pragma: no cover
+        raise NotImplementedError
+
+    def _fit(self, pairs, y):
+        self.featurizer_ = self._featurizer()
+        features = self.featurizer_.fit_transform(pairs, y)
+        self.feature_names_ = list(features.columns)
+        self.classifier_ = self._make_classifier().fit(features.to_numpy(np.float32), y)
+
+    def _score(self, pairs):
+        features = self.featurizer_.transform(pairs)[self.feature_names_]
+        return self.classifier_.predict_proba(features.to_numpy(np.float32))[:, 1]
+
+
+@register("knn_retrieval", "no learning: similarity-weighted training outcomes of the gene, "
+                           "smoothed over co-responding genes")
+class KnnRetrievalModel(PairClassifier):
+    """The retrieval score alone (space ``all``), added to the gene's base rate.
+
+    Parameters
+    ----------
+    space : str
+        Similarity space of the retrieval (see :data:`pqstats.features.SPACES`).
+    gene_weight : float
+        Weight of the smoothing over co-responding genes.
+    """
+
+    def __init__(self, space: str = "all", gene_weight: float = 4.0):
+        self.space = space
+        self.gene_weight = gene_weight
+
+    def _fit(self, pairs, y):
+        from pqstats.features.pairs import load_graph
+        from pqstats.features.profiles import gene_profiles
+        from pqstats.features.retrieval import ResponseRetrieval
+
+        profiles = [gene_profiles(load_graph(), self.space)]
+        self.retrieval_ = ResponseRetrieval(profiles, gene_weight=self.gene_weight).fit(pairs, y)
+
+    def _score(self, pairs):
+        f = self.retrieval_.transform(pairs)
+        return np.clip(f["gene_rate"] + f[f"{self.space}_retrieval_smooth"], 0.0, 1.0)
+
+
+@register("logistic", "standardised retrieval + graph features, L2 logistic regression")
+class LogisticModel(_FeatureModel):
+    """Logistic regression on standardised pair features.
+
+    Parameters
+    ----------
+    C : float
+        Inverse L2 regularisation strength.
+    feature_groups : tuple of str
+        Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+    dataset, task, track : str
+        Set by the benchmark harness; the transfer track adds other screens' outcomes.
+    """
+
+    def __init__(self, C: float = 1.0, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
+                 dataset: str | None = None, task: str | None = None, track: str = "strict"):
+        self.C = C
+        self.feature_groups = feature_groups
+        self.dataset = dataset
+        self.task = task
+        self.track = track
+
+    def _make_classifier(self):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        return make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+
+
+@register("xgboost", "gradient-boosted trees (XGBoost, hist) on retrieval + graph features")
+class XGBoostModel(_FeatureModel):
+    """XGBoost on pair features.
+
+    Parameters
+    ----------
+    n_estimators, max_depth, learning_rate, subsample, colsample_bytree, min_child_weight
+        XGBoost hyperparameters (chosen by grouped CV on training splits).
+    n_jobs : int
+        XGBoost threads; keep 1 inside parallel cross-validation.
+    random_state : int
+        Seed.
+    feature_groups : tuple of str
+        Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+    dataset, task, track : str
+        Set by the benchmark harness; the transfer track adds other screens' outcomes.
+    """
+
+    def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
+                 subsample: float = 0.8, colsample_bytree: float = 0.8,
+                 min_child_weight: float = 5.0, n_jobs: int = 2, random_state: int = 0,
+                 feature_groups: tuple[str, ...] = ("retrieval", "graph"),
+                 dataset: str | None = None, task: str | None = None, track: str = "strict"):
+        self.dataset = dataset
+        self.task = task
+        self.track = track
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.min_child_weight = min_child_weight
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.feature_groups = feature_groups
+
+    def _make_classifier(self):
+        from xgboost import XGBClassifier
+
+        return XGBClassifier(
+            n_estimators=self.n_estimators, max_depth=self.max_depth,
+            learning_rate=self.learning_rate, subsample=self.subsample,
+            colsample_bytree=self.colsample_bytree, min_child_weight=self.min_child_weight,
+            tree_method="hist", n_jobs=self.n_jobs, random_state=self.random_state,
+            eval_metric="logloss")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
 from pqstats import models
-from pqstats.datasets import load_de
-from pqstats.evaluation import auc_per_gene
+from pqstats.datasets import load_de, load_dir
+from pqstats.evaluation import auc_per_gene, evaluate
 
 ALL_MODELS = sorted(models.available())
 
@@ -46,17 +47,73 @@ def test_bad_inputs(name, toy_pairs):
         model.fit(toy_pairs[["pert", "gene"]], toy_pairs.label * 2)
 
 
+@pytest.fixture(scope="module")
+def fitted_on_k562_dir():
+    """Every registered model fitted once on the k562 Dir training split (strict track)."""
+    pairs = load_dir("k562")
+    train = pairs[pairs.split == "train"]
+    fitted = {}
+    for name in ALL_MODELS:
+        model = models.get(name)
+        ctx = {k: v for k, v in (("dataset", "k562"), ("task", "dir")) if k in model.get_params()}
+        fitted[name] = model.set_params(**ctx).fit(train[["pert", "gene"]],
+                                                   train.label.to_numpy())
+    return fitted, pairs[pairs.split == "test"]
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("name", ALL_MODELS)
-def test_leakage_invariant_on_k562(name):
+def test_leakage_invariant_on_k562(name, fitted_on_k562_dir):
     """A test pair's score is the same alone as within the whole test set."""
-    pairs = load_de("k562")
-    train, test = pairs[pairs.split == "train"], pairs[pairs.split == "test"]
-    model = models.get(name).fit(train[["pert", "gene"]], train.label.to_numpy())
+    fitted, test = fitted_on_k562_dir
+    model = fitted[name]
     together = model.score_pairs(test[["pert", "gene"]])
-    idx = np.random.default_rng(0).choice(len(test), size=25, replace=False)
+    idx = np.random.default_rng(0).choice(len(test), size=12, replace=False)
     alone = [model.score_pairs(test[["pert", "gene"]].iloc[[i]])[0] for i in idx]
-    np.testing.assert_array_equal(alone, together[idx])
+    np.testing.assert_allclose(alone, together[idx], rtol=1e-6, atol=1e-7)
+    # and within a small batch in another order
+    batch = test[["pert", "gene"]].iloc[idx[::-1]]
+    np.testing.assert_allclose(model.score_pairs(batch), together[idx[::-1]], rtol=1e-6,
+                               atol=1e-7)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["knn_retrieval", "logistic"])
+def test_poisoned_test_labels_do_not_move_scores(name):
+    from pqstats.benchmark import fit_predict
+
+    pairs = load_dir("k562_set")
+    poisoned = pairs.assign(label=np.where(pairs.split == "test", 1 - pairs.label, pairs.label))
+    a, _ = fit_predict(name, "k562_set", "dir", "strict", pairs)
+    b, _ = fit_predict(name, "k562_set", "dir", "strict", poisoned)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.integration
+def test_xgboost_is_deterministic_with_a_seed(fitted_on_k562_dir):
+    fitted, test = fitted_on_k562_dir
+    pairs = load_dir("k562")
+    train = pairs[pairs.split == "train"]
+    again = models.get("xgboost", dataset="k562", task="dir").fit(
+        train[["pert", "gene"]], train.label.to_numpy())
+    np.testing.assert_array_equal(again.score_pairs(test), fitted["xgboost"].score_pairs(test))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["knn_retrieval", "logistic", "xgboost"])
+def test_learned_models_beat_chance_on_k562_dir(name, fitted_on_k562_dir):
+    fitted, test = fitted_on_k562_dir
+    result = evaluate(test, fitted[name].score_pairs(test), n_boot=200)
+    assert result["ci_low"] > 0.5
+
+
+@pytest.mark.integration
+def test_unknown_perturbation_gets_a_defined_score(fitted_on_k562_dir):
+    fitted, _ = fitted_on_k562_dir
+    odd = pd.DataFrame({"pert": ["NOT_A_GENE_XYZ"], "gene": ["GAPDH"]})
+    for model in fitted.values():
+        s = model.score_pairs(odd)
+        assert s.shape == (1,) and np.isfinite(s).all()
 
 
 @pytest.mark.integration

@@ -1,0 +1,145 @@
+"""Pair features: retrieval arithmetic, out-of-fold honesty, graph relations, transfer rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from pqstats.datasets import load_dir
+from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES, MAX_DISTANCE, graph_pair_features
+from pqstats.features.pairs import PairFeaturizer, load_graph
+from pqstats.features.profiles import GeneProfiles, gene_profiles
+from pqstats.features.retrieval import ResponseRetrieval, top_k_rows
+from pqstats.features.transfer import TransferFeatures, transfer_sources
+
+
+def _profiles(rows: dict[str, list[float]], space: str = "toy") -> GeneProfiles:
+    genes = pd.Index(sorted(rows))
+    mat = np.array([rows[g] for g in genes], dtype=np.float32)
+    mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+    return GeneProfiles(space=space, genes=genes, matrix=sp.csr_matrix(mat))
+
+
+@pytest.fixture
+def toy_retrieval():
+    # train perts A, B; query Q is identical to A and orthogonal to B
+    prof = _profiles({"A": [1, 0], "B": [0, 1], "Q": [1, 0], "Z": [0.6, 0.8]})
+    pairs = pd.DataFrame({"pert": ["A", "A", "B", "B"], "gene": ["g1", "g2", "g1", "g2"]})
+    y = np.array([1, 0, 0, 0])
+    return prof, pairs, y
+
+
+def test_retrieval_matches_hand_computation(toy_retrieval):
+    prof, pairs, y = toy_retrieval
+    r = ResponseRetrieval([prof], gene_weight=0.0, shrinkage=1.0).fit(pairs, y)
+    # base rate 0.25; g1 rate (1 + 0.25) / (2 + 1); residual of (A, g1) = 1 - 0.41667
+    rate_g1 = (1 + 0.25) / 3
+    feats = r.transform(pd.DataFrame({"pert": ["Q", "Z"], "gene": ["g1", "g1"]}))
+    # Q: similarity 1 to A, 0 to B → (1 - rate) / (1 + 1)
+    assert feats["toy_retrieval"].iloc[0] == pytest.approx((1 - rate_g1) / 2, rel=1e-6)
+    # Z: similarities 0.6 (A), 0.8 (B) → (0.6 (1 - r) + 0.8 (0 - r)) / (1.4 + 1)
+    expected = (0.6 * (1 - rate_g1) + 0.8 * (0 - rate_g1)) / 2.4
+    assert feats["toy_retrieval"].iloc[1] == pytest.approx(expected, rel=1e-5)
+    assert feats["gene_rate"].tolist() == pytest.approx([rate_g1, rate_g1])
+    assert feats["toy_max_similarity"].tolist() == pytest.approx([1.0, 0.8])
+
+
+def test_unknown_pert_and_gene_fall_back(toy_retrieval):
+    prof, pairs, y = toy_retrieval
+    r = ResponseRetrieval([prof]).fit(pairs, y)
+    feats = r.transform(pd.DataFrame({"pert": ["NOT_A_GENE"], "gene": ["g_new"]}))
+    assert feats["toy_retrieval"].iloc[0] == 0.0
+    assert feats["gene_rate"].iloc[0] == pytest.approx(0.25)
+    assert np.isfinite(feats.to_numpy()).all()
+
+
+def test_top_k_rows_keeps_the_largest_positive_entries():
+    m = np.array([[0.1, 0.5, -1.0, 0.3], [0.0, 0.0, 0.0, 0.0]])
+    out = top_k_rows(m, 2).toarray()
+    np.testing.assert_allclose(out, [[0, 0.5, 0, 0.3], [0, 0, 0, 0]])
+
+
+# --- real graph ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def k562_dir():
+    pairs = load_dir("k562")
+    return pairs[pairs.split == "train"].reset_index(drop=True), pairs[pairs.split == "test"]
+
+
+@pytest.mark.integration
+def test_featurizer_shapes_and_out_of_fold_honesty(k562_dir):
+    train, _ = k562_dir
+    sub = train[train.pert.isin(train.pert.unique()[:300])].reset_index(drop=True)
+    fz = PairFeaturizer(spaces=("go", "all"))
+    feats = fz.fit_transform(sub[["pert", "gene"]], sub.label.to_numpy())
+    assert feats.shape[0] == len(sub) and np.isfinite(feats.to_numpy(float)).all()
+    assert set(GRAPH_PAIR_FEATURES) <= set(feats.columns)
+    # Flip every label of one perturbation: its own out-of-fold features must not move.
+    pert = sub.pert.iloc[0]
+    flipped = np.where(sub.pert == pert, 1 - sub.label, sub.label)
+    again = PairFeaturizer(spaces=("go", "all")).fit_transform(sub[["pert", "gene"]], flipped)
+    own = (sub.pert == pert).to_numpy()
+    retrieval_cols = [c for c in feats.columns if "retrieval" in c or "strength" in c]
+    pd.testing.assert_frame_equal(feats.loc[own, retrieval_cols], again.loc[own, retrieval_cols])
+    assert not feats.loc[~own, retrieval_cols].equals(again.loc[~own, retrieval_cols])
+
+
+@pytest.mark.integration
+def test_graph_pair_features_on_known_relations():
+    kg = load_graph()
+    pairs = pd.DataFrame({"pert": ["PSMA1", "PSMA1", "PSMA1", "NOT_A_GENE"],
+                          "gene": ["PSMB1", "PSMA1", "OR4F5", "PSMB1"]})
+    f = graph_pair_features(kg, pairs)
+    # two 20S proteasome subunits: same CORUM complex, interacting, GO-similar
+    assert f.loc[0, "shared_complex"] >= 1 and f.loc[0, "ppi_distance"] == 1
+    assert f.loc[0, "go_cosine"] > 0.5
+    assert f.loc[1, "ppi_distance"] == 1 or f.loc[1, "go_cosine"] == pytest.approx(1, abs=1e-5)
+    # unknown gene: zeros, distance at the cap
+    assert f.loc[3, "ppi_distance"] == MAX_DISTANCE and f.loc[3, "shared_complex"] == 0
+
+
+@pytest.mark.integration
+def test_profiles_are_unit_rows():
+    prof = gene_profiles(load_graph(), "go")
+    norms = np.sqrt(np.asarray(prof.matrix.multiply(prof.matrix).sum(1)).ravel())
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown space"):
+        gene_profiles(load_graph(), "tea")
+
+
+def test_transfer_sources_respect_screens():
+    assert "k562_set" not in transfer_sources("k562")
+    assert "k562" not in transfer_sources("k562_set")
+    assert transfer_sources("rpe1") == ["k562", "hepg2", "jurkat"]
+    with pytest.raises(ValueError, match="unknown dataset"):
+        transfer_sources("mouse")
+
+
+@pytest.mark.integration
+def test_transfer_features_read_training_splits_only(monkeypatch):
+    from pqstats import datasets
+
+    seen = []
+    real = datasets.load_pairs
+
+    def spy(name, task):
+        df = real(name, task)
+        seen.append(name)
+        # poison other screens' test labels: transfer features must not change
+        return df.assign(label=np.where(df.split == "test", 1 - df.label, df.label))
+
+    base = TransferFeatures("k562", "dir").fit()
+    monkeypatch.setattr(datasets, "load_pairs", spy)
+    poisoned = TransferFeatures("k562", "dir").fit()
+    assert set(seen) == {"rpe1", "hepg2"}
+    pairs = load_dir("k562")
+    pd.testing.assert_frame_equal(base.transform(pairs), poisoned.transform(pairs))
+
+
+def test_featurizer_rejects_bad_options():
+    with pytest.raises(ValueError, match="unknown feature group"):
+        PairFeaturizer(groups=("magic",)).fit(pd.DataFrame({"pert": [], "gene": []}), [])
+    with pytest.raises(ValueError, match="transfer track needs dataset and task"):
+        PairFeaturizer(track="transfer").fit(pd.DataFrame({"pert": [], "gene": []}), [])
