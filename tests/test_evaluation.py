@@ -148,3 +148,44 @@ def test_score_predictions_accepts_exact_coverage(k562_dir_predictions, tmp_path
 def test_score_predictions_rejects_bad_coverage(k562_dir_predictions, mutate, message):
     with pytest.raises(PredictionError, match=message):
         ev.score_predictions("k562", "dir", mutate(k562_dir_predictions))
+
+
+# --- grouped cross-validation ----------------------------------------------------------
+def test_grouped_folds_keep_perturbations_together(toy_pairs):
+    folds = ev.grouped_folds(toy_pairs, folds=4, random_state=1)
+    seen = []
+    for train_idx, test_idx in folds:
+        assert not set(toy_pairs.pert.iloc[train_idx]) & set(toy_pairs.pert.iloc[test_idx])
+        seen.extend(test_idx)
+    assert sorted(seen) == list(range(len(toy_pairs)))
+    again = ev.grouped_folds(toy_pairs.iloc[::-1], folds=4, random_state=1)
+    # same seed, same perturbation → fold assignment whatever the row order
+    first = {p: k for k, (_, te) in enumerate(folds) for p in toy_pairs.pert.iloc[te]}
+    second = {p: k for k, (_, te) in enumerate(again) for p in toy_pairs.iloc[::-1].pert.iloc[te]}
+    assert first == second
+    with pytest.raises(ValueError, match="folds must be between 2"):
+        ev.grouped_folds(toy_pairs, folds=1)
+
+
+def test_cross_validate_matches_a_manual_loop_and_is_parallel_safe(toy_pairs):
+    from pqstats.models import get
+
+    model = get("random", random_state=5)
+    res1, oof1 = ev.cross_validate(model, toy_pairs, folds=3, n_jobs=1)
+    res2, oof2 = ev.cross_validate(model, toy_pairs, folds=3, n_jobs=2)
+    pd.testing.assert_frame_equal(res1, res2)
+    np.testing.assert_array_equal(oof1, oof2)
+    assert list(res1.columns) == ["fold", "auroc", "auprc", "auroc_per_pert", "pooled_auroc",
+                                  "n_genes", "n_pairs"]
+    for k, (tr, te) in enumerate(ev.grouped_folds(toy_pairs, folds=3)):
+        held = toy_pairs.iloc[te]
+        manual = get("random", random_state=5).fit(toy_pairs.iloc[tr], toy_pairs.label.iloc[tr])
+        assert res1.auroc[k] == pytest.approx(ev.auc_per_gene(held, manual.score_pairs(held)))
+
+
+def test_grid_search_ranks_configurations(toy_pairs):
+    from pqstats.models import get
+
+    grid = ev.grid_search(get("gene_frequency"), {"smoothing": [0.0, 1.0]}, toy_pairs, folds=3)
+    assert list(grid.columns) == ["smoothing", "mean_auroc", "std_auroc"]
+    assert grid.mean_auroc.is_monotonic_decreasing and len(grid) == 2
