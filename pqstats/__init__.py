@@ -8,7 +8,7 @@ The flat public API re-exports the most used functions of the modules below::
     pqstats.auc_per_gene(test_pairs, model.score_pairs(test_pairs))
 """
 
-from pqstats import datasets, evaluation, models
+from pqstats import datasets, enrichment, evaluation, knowledge, models
 from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
 from pqstats.benchmark import run_benchmark, write_results
 from pqstats.datasets import (
@@ -23,24 +23,29 @@ from pqstats.datasets import (
     load_programs,
     measured_genes,
 )
+from pqstats.enrichment import describe_clusters, ora, run_gse
 from pqstats.evaluation import (
     PredictionError,
     auc_per_gene,
     auc_per_pert,
     auprc_per_gene,
     bootstrap_ci,
+    cross_validate,
     evaluate,
+    grid_search,
     pooled_auroc,
     score_predictions,
 )
+from pqstats.knowledge import build_knowledge_graph, gene_sets, load_symbol_mapper
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DATASETS", "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError",
     "PredictionError", "auc_per_gene", "auc_per_pert", "auprc_per_gene",
-    "available_datasets", "bootstrap_ci", "data_dir", "datasets", "evaluate", "evaluation",
-    "load_de", "load_dir", "load_gse", "load_pairs", "load_programs", "measured_genes",
-    "mirror_dir", "models", "pooled_auroc", "run_benchmark", "score_predictions",
-    "write_results",
+    "available_datasets", "bootstrap_ci", "build_knowledge_graph", "cross_validate",
+    "data_dir", "datasets", "describe_clusters", "enrichment", "evaluate", "evaluation",
+    "gene_sets", "grid_search", "knowledge", "load_de", "load_dir", "load_gse", "load_pairs",
+    "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir", "models", "ora",
+    "pooled_auroc", "run_benchmark", "run_gse", "score_predictions", "write_results",
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pqstats._fetch import data_dir, sha256sum
-from pqstats.knowledge._parse import atomic_write
+from pqstats._io import atomic_write
 
 __all__ = ["cache_dir", "cache_key", "cached", "clear_memory", "file_sha256"]
 

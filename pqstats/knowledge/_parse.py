@@ -11,7 +11,6 @@ import gzip
 import io
 import os
 import re
-import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +20,6 @@ import pandas as pd
 
 __all__ = [
     "KnowledgeFormatError", "read_text", "split_lines", "read_table", "matches", "check_column",
-    "atomic_write",
 ]
 
 PathLike = str | os.PathLike
@@ -253,18 +251,3 @@ def check_column(
     raise KnowledgeFormatError(
         df.attrs.get("path", "<table>"), line_of(df, row), f"{problem}: {value!r}", fix
     )
-
-
-def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
