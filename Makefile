@@ -8,7 +8,7 @@ export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: setup data test benchmark bench lint clean
+.PHONY: setup data test benchmark ablation bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -25,7 +25,10 @@ test: setup data
 	$(BIN)/python -m pytest -q
 
 benchmark: setup data
-	$(BIN)/pqstats benchmark --out results
+	$(BIN)/pqstats benchmark --track strict,transfer --out results
+
+ablation: setup data
+	$(BIN)/pqstats benchmark --ablation --out results
 
 bench: setup data
 	@mkdir -p results

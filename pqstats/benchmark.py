@@ -29,6 +29,9 @@ __all__ = [
     "CORE_VOTING_DE_MEAN",
     "fit_predict",
     "run_benchmark",
+    "ABLATIONS",
+    "run_ablation",
+    "ablation_markdown",
     "write_results",
     "results_markdown",
 ]
@@ -58,7 +61,7 @@ CORE_VOTING_DE_MEAN = 0.703
 
 
 def fit_predict(model_name: str, dataset: str, task: str, track: str,
-                pairs: pd.DataFrame) -> tuple[np.ndarray, float]:
+                pairs: pd.DataFrame, params: dict | None = None) -> tuple[np.ndarray, float]:
     """Fit a registered model on the training split and score the test split.
 
     Only the training rows' labels reach the model; the test rows are passed as
@@ -69,7 +72,7 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     (numpy.ndarray, float)
         Scores of the test rows (in their order in ``pairs``) and the seconds taken.
     """
-    model = model_registry.get(model_name)
+    model = model_registry.get(model_name, **(params or {}))
     ctx = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
            if k in model.get_params()}
     if ctx:
@@ -145,6 +148,82 @@ def run_benchmark(
                 bar.update(1)
     bar.close()
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+#: Ablations of the learned models: name → parameters changed from the default.
+ABLATIONS: dict[str, dict] = {
+    "full model": {},
+    "without retrieval (graph relations only)": {"feature_groups": ("graph",)},
+    "without graph relations": {"feature_groups": ("retrieval",)},
+    "without gene smoothing": {"gene_weight": 0.0},
+    "without GO space": {"spaces": ("ppi", "pathway", "all")},
+    "without PPI space": {"spaces": ("go", "pathway", "all")},
+    "without pathway space": {"spaces": ("go", "ppi", "all")},
+    "without combined space": {"spaces": ("go", "ppi", "pathway")},
+}
+
+
+def run_ablation(
+    datasets: Sequence[str] = ("k562", "rpe1", "hepg2", "k562_set"),
+    tasks: Sequence[str] = TASKS,
+    model: str = "logistic",
+    n_boot: int = 200,
+    progress: bool = True,
+    ablations: dict[str, dict] | None = None,
+) -> pd.DataFrame:
+    """Per-gene AUROC of ``model`` (strict track) with each feature group removed.
+
+    ``ablations`` (default :data:`ABLATIONS`, which must include ``"full model"``) maps
+    a name to the model parameters it changes.
+
+    Returns
+    -------
+    DataFrame
+        ``dataset, task, model, ablation, auroc, ci_low, ci_high, delta`` where ``delta``
+        is the change from the full model (negative: the removed part helped).
+    """
+    ablations = ABLATIONS if ablations is None else ablations
+    if "full model" not in ablations:
+        raise ValueError("ablations need a 'full model' entry to compare against")
+    rows = []
+    cells = [(d, t) for d in datasets for t in tasks]
+    bar = tqdm(total=len(cells) * len(ablations), desc="ablation", disable=not progress)
+    for dataset, task in cells:
+        pairs = load_pairs(dataset, task)
+        test = pairs[pairs["split"] == "test"]
+        for name, params in ablations.items():
+            scores, seconds = fit_predict(model, dataset, task, "strict", pairs, params)
+            m = evaluate(test, scores, n_boot=n_boot)
+            rows.append({"dataset": dataset, "task": task, "model": model, "ablation": name,
+                         "auroc": m["auroc"], "ci_low": m["ci_low"], "ci_high": m["ci_high"],
+                         "seconds": round(seconds, 2)})
+            bar.update(1)
+    bar.close()
+    out = pd.DataFrame(rows)
+    full = out[out["ablation"] == "full model"].set_index(["dataset", "task"])["auroc"]
+    out["delta"] = out["auroc"] - full.reindex(
+        pd.MultiIndex.from_frame(out[["dataset", "task"]])).to_numpy()
+    return out
+
+
+def ablation_markdown(ablation: pd.DataFrame) -> str:
+    """The ablation as a table: rows = ablations, columns = dataset/task, cells = delta."""
+    wide = ablation.pivot_table(index="ablation", columns=["dataset", "task"], values="delta",
+                                sort=False)
+    cols = [f"{d} {t.upper()}" for d, t in wide.columns]
+    lines = [f"# Ablation ({ablation['model'].iloc[0]}, strict track)", "",
+             "Change in per-gene AUROC on the test split when a part is removed "
+             "(negative = that part helps). Full-model AUROC in the first row.", "",
+             "| ablation | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    full = ablation[ablation["ablation"] == "full model"].pivot_table(
+        index="ablation", columns=["dataset", "task"], values="auroc", sort=False)
+    lines.append("| full model (AUROC) | " + " | ".join(
+        f"{full.iloc[0][c]:.3f}" for c in wide.columns) + " |")
+    for name, row in wide.iterrows():
+        if name != "full model":
+            lines.append(f"| {name} | " + " | ".join(f"{row[c]:+.3f}" for c in wide.columns)
+                         + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(x: float) -> str:

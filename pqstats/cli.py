@@ -74,6 +74,9 @@ def _add_models(sub) -> None:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from pqstats.benchmark import run_benchmark, write_results
 
+    if args.ablation:
+        return _ablation(args)
+
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
                             tracks=args.track, n_boot=args.n_boot, progress=not args.json)
     paths = write_results(results, args.out)
@@ -82,6 +85,25 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     else:
         print(paths[1].read_text(encoding="utf-8"))
         print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _ablation(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pqstats._io import atomic_write, atomic_write_text
+    from pqstats.benchmark import ablation_markdown, run_ablation
+
+    datasets = [d for d in args.datasets if d != "jurkat"]
+    model = (args.models or ["logistic"])[0]
+    table = run_ablation(datasets=datasets, tasks=args.tasks, model=model,
+                         n_boot=min(args.n_boot, 200), progress=not args.json)
+    out = Path(args.out)
+    atomic_write(out / "ablation.csv", lambda tmp: table.to_csv(tmp, index=False,
+                                                                 float_format="%.6g"))
+    text = ablation_markdown(table)
+    atomic_write_text(out / "ablation.md", text)
+    print(table.to_json(orient="records") if args.json else text)
     return 0
 
 
@@ -100,6 +122,9 @@ def _add_benchmark(sub) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--ablation", action="store_true",
+                   help="instead: remove each feature group from one model (default logistic; "
+                        "--models picks it) and write ablation.csv / ablation.md")
     p.set_defaults(func=_cmd_benchmark)
 
 

@@ -192,7 +192,8 @@ class _FeatureModel(PairClassifier):
     def _featurizer(self):
         from pqstats.features.pairs import PairFeaturizer
 
-        return PairFeaturizer(groups=tuple(self.feature_groups), dataset=self.dataset,
+        return PairFeaturizer(groups=tuple(self.feature_groups), spaces=tuple(self.spaces),
+                              gene_weight=self.gene_weight, dataset=self.dataset,
                               task=self.task, track=self.track)
 
     def _make_classifier(self):  # pragma: no cover
@@ -249,14 +250,22 @@ class LogisticModel(_FeatureModel):
         Inverse L2 regularisation strength.
     feature_groups : tuple of str
         Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+    spaces : tuple of str
+        Similarity spaces of the retrieval features.
+    gene_weight : float
+        Weight of the retrieval's smoothing over co-responding genes (0 = none).
     dataset, task, track : str
         Set by the benchmark harness; the transfer track adds other screens' outcomes.
     """
 
     def __init__(self, C: float = 1.0, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
-                 dataset: str | None = None, task: str | None = None, track: str = "strict"):
+                 spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
+                 gene_weight: float = 4.0, dataset: str | None = None,
+                 task: str | None = None, track: str = "strict"):
         self.C = C
         self.feature_groups = feature_groups
+        self.spaces = spaces
+        self.gene_weight = gene_weight
         self.dataset = dataset
         self.task = task
         self.track = track
@@ -283,6 +292,10 @@ class XGBoostModel(_FeatureModel):
         Seed.
     feature_groups : tuple of str
         Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+    spaces : tuple of str
+        Similarity spaces of the retrieval features.
+    gene_weight : float
+        Weight of the retrieval's smoothing over co-responding genes (0 = none).
     dataset, task, track : str
         Set by the benchmark harness; the transfer track adds other screens' outcomes.
     """
@@ -291,7 +304,11 @@ class XGBoostModel(_FeatureModel):
                  subsample: float = 0.8, colsample_bytree: float = 0.8,
                  min_child_weight: float = 5.0, n_jobs: int = 2, random_state: int = 0,
                  feature_groups: tuple[str, ...] = ("retrieval", "graph"),
-                 dataset: str | None = None, task: str | None = None, track: str = "strict"):
+                 spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
+                 gene_weight: float = 4.0, dataset: str | None = None,
+                 task: str | None = None, track: str = "strict"):
+        self.spaces = spaces
+        self.gene_weight = gene_weight
         self.dataset = dataset
         self.task = task
         self.track = track

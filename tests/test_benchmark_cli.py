@@ -73,3 +73,19 @@ def test_cli_benchmark_writes_results(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["auroc"] == 0.5
     assert (tmp_path / "benchmark.csv").is_file() and (tmp_path / "benchmark.md").is_file()
+
+
+@pytest.mark.integration
+def test_ablation_reports_deltas_against_the_full_model():
+    from pqstats.benchmark import ablation_markdown, run_ablation
+
+    table = run_ablation(datasets=["k562_set"], tasks=["dir"], model="logistic", n_boot=20,
+                         progress=False,
+                         ablations={"full model": {}, "graph only": {"feature_groups": ("graph",)}})
+    assert table.ablation.tolist() == ["full model", "graph only"]
+    assert table.delta.iloc[0] == 0.0
+    assert table.delta.iloc[1] == pytest.approx(table.auroc.iloc[1] - table.auroc.iloc[0])
+    text = ablation_markdown(table)
+    assert "| graph only |" in text and "k562_set DIR" in text
+    with pytest.raises(ValueError, match="full model"):
+        run_ablation(datasets=["k562_set"], tasks=["dir"], ablations={"x": {}}, progress=False)
