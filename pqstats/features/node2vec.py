@@ -211,7 +211,8 @@ def _vectors(model: Any, n: int, dimensions: int) -> np.ndarray:
 
 def _reference(graph: _Graph, *, dimensions: int, walk_length: int, walks_per_node: int,
                p: float, q: float, window: int, epochs: int, seed: int, workers: int,
-               progress: bool) -> np.ndarray:
+               progress: bool) -> tuple[np.ndarray, float]:
+    """Embed with the ``node2vec`` package; also return when its walks were done."""
     try:
         import networkx as nx
         from node2vec import Node2Vec as _RefNode2Vec
@@ -224,10 +225,11 @@ def _reference(graph: _Graph, *, dimensions: int, walk_length: int, walks_per_no
     ref = _RefNode2Vec(g, dimensions=dimensions, walk_length=walk_length,
                        num_walks=walks_per_node, p=p, q=q, workers=workers, seed=seed,
                        quiet=not progress)
+    t_walks = time.perf_counter()
     params = _w2v_params(dimensions, window, epochs, seed, workers)
     params.pop("vector_size")
     model = ref.fit(**params)
-    return _vectors(model, graph.n, dimensions)
+    return _vectors(model, graph.n, dimensions), t_walks
 
 
 # ============================================================================ graph
@@ -341,6 +343,9 @@ class Node2Vec:
         Whether the fit was read from the cache.
     fit_seconds_ : float
         Wall time of the fit.
+    timings_ : dict
+        ``{"walks": s, "word2vec": s}`` of the last computed (not cached) embedding;
+        ``walks`` includes graph preprocessing (the reference's transition tables).
     n_unknown_ : int
         Unknown nodes in the last :meth:`transform` call (given the zero vector).
 
@@ -468,12 +473,15 @@ class Node2Vec:
         self.n_edges_ = graph.n_edges
         self.cache_hit_ = hit
         self.n_unknown_ = 0
+        if hit:
+            self.timings_ = {}
         self.fit_seconds_ = time.perf_counter() - t0
         log.info("node2vec: %d nodes, %d edges, %s in %.1f s", graph.n, graph.n_edges,
                  "cache hit" if hit else "computed", self.fit_seconds_)
         return self
 
     def _embed(self, graph: _Graph, params: dict, seed: int) -> np.ndarray:
+        self.timings_: dict[str, float] = {}
         if graph.isolated.all():
             warnings.warn("graph has no edges: every node gets the zero vector",
                           stacklevel=3)
@@ -483,17 +491,22 @@ class Node2Vec:
                      "q": params["q"], "seed": seed, "workers": params["workers"],
                      "progress": self.progress}
         impl = params["implementation"]
+        t0 = time.perf_counter()
         if impl == "reference":
-            vec = _reference(graph, dimensions=params["dimensions"], window=params["window"],
-                             epochs=params["epochs"], **walk_opts)
+            vec, t_walks = _reference(graph, dimensions=params["dimensions"],
+                                      window=params["window"], epochs=params["epochs"],
+                                      **walk_opts)
         else:
             sampler = _numba_walks if impl == "numba" else _pecanpy_walks
             rounds = sampler(graph, **walk_opts)
             sentences = _to_sentences(rounds, graph.n)
             del rounds
+            t_walks = time.perf_counter()
             vec = _word2vec(sentences, graph.n, dimensions=params["dimensions"],
                             window=params["window"], epochs=params["epochs"], seed=seed,
                             workers=params["workers"], progress=self.progress)
+        t1 = time.perf_counter()
+        self.timings_ = {"walks": t_walks - t0, "word2vec": t1 - t_walks}
         vec[graph.isolated] = 0.0
         return vec
 
