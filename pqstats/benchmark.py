@@ -160,6 +160,8 @@ ABLATIONS: dict[str, dict] = {
     "without PPI space": {"spaces": ("go", "pathway", "all")},
     "without pathway space": {"spaces": ("go", "ppi", "all")},
     "without combined space": {"spaces": ("go", "ppi", "pathway")},
+    "with SVD embeddings of p and g added": {
+        "feature_groups": ("retrieval", "graph", "embedding")},
 }
 
 

@@ -143,3 +143,33 @@ def test_featurizer_rejects_bad_options():
         PairFeaturizer(groups=("magic",)).fit(pd.DataFrame({"pert": [], "gene": []}), [])
     with pytest.raises(ValueError, match="transfer track needs dataset and task"):
         PairFeaturizer(track="transfer").fit(pd.DataFrame({"pert": [], "gene": []}), [])
+
+
+def test_sharpened_retrieval_weights_by_squared_similarity(toy_retrieval):
+    prof, pairs, y = toy_retrieval
+    r = ResponseRetrieval([prof], gene_weight=0.0, shrinkage=1.0).fit(pairs, y)
+    rate_g1 = (1 + 0.25) / 3
+    feats = r.transform(pd.DataFrame({"pert": ["Z"], "gene": ["g1"]}))
+    expected = (0.36 * (1 - rate_g1) + 0.64 * (0 - rate_g1)) / (0.36 + 0.64 + 1)
+    assert feats["toy_retrieval_sharp"].iloc[0] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.integration
+def test_programme_readouts_average_over_members():
+    from pqstats.datasets import load_programs
+    from pqstats.features.embeddings import pair_embedding_features, svd_embedding
+
+    kg = load_graph()
+    programmes = load_programs()
+    name = "15-proteasome genes"
+    pairs = pd.DataFrame({"pert": ["PSMA1"], "gene": [name]})
+    f = graph_pair_features(kg, pairs, members=programmes)
+    members = [g for g in programmes[name]]
+    per_member = graph_pair_features(kg, pd.DataFrame({"pert": "PSMA1", "gene": members}))
+    assert f["go_cosine"].iloc[0] == pytest.approx(per_member["go_cosine"].mean(), rel=1e-5)
+    assert f["pert_is_member"].iloc[0] == pytest.approx(("PSMA1" in members) / len(members))
+    emb = svd_embedding(kg, "all", dimensions=8)
+    e = pair_embedding_features(emb, pairs, programmes)
+    assert e.shape == (1, 24) and np.isfinite(e.to_numpy()).all()
+    with pytest.raises(ValueError, match="dimensions"):
+        svd_embedding(kg, "all", dimensions=0)

@@ -13,6 +13,10 @@ Label-free features of a pair (p, g), computed from the graph alone:
 * ``go_cosine``, ``all_cosine`` — cosine of their TF-IDF profiles.
 
 Genes unknown to the graph get zeros (and ``ppi_distance`` the cap).
+
+When the readout is a *gene programme* (``k562_set``), pass ``members`` (programme →
+genes): each feature is then the mean over the programme's member genes, and
+``pert_is_member`` says whether the perturbed gene belongs to the programme.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ __all__ = ["MAX_DISTANCE", "GRAPH_PAIR_FEATURES", "graph_pair_features"]
 
 MAX_DISTANCE = 4
 GRAPH_PAIR_FEATURES = ["ppi_edge", "ppi_shared_partners", "ppi_distance", "trrust_sign",
-                       "shared_complex", "shared_pathway", "go_cosine", "all_cosine"]
+                       "shared_complex", "shared_pathway", "go_cosine", "all_cosine",
+                       "pert_is_member"]
 
 
 def _pair_index(pi: np.ndarray, gi: np.ndarray):
@@ -64,19 +69,38 @@ def _distances(adj: sp.csr_matrix, pi: np.ndarray, gi: np.ndarray) -> np.ndarray
     return out
 
 
-def graph_pair_features(kg, pairs: pd.DataFrame) -> pd.DataFrame:
+def graph_pair_features(kg, pairs: pd.DataFrame,
+                        members: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Label-free graph relations of each (pert, gene) pair.
 
     Parameters
     ----------
     kg : pqstats.knowledge.KnowledgeGraph
     pairs : DataFrame with columns ``pert`` and ``gene``
+    members : dict, optional
+        Readout name → member genes, for readouts that are gene programmes; features are
+        averaged over the members. Readouts not in ``members`` stand for themselves.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`GRAPH_PAIR_FEATURES`, index of ``pairs``.
     """
+    if members:
+        key = pd.DataFrame({"row": np.arange(len(pairs)), "pert": pairs["pert"].to_numpy(),
+                            "gene": pairs["gene"].to_numpy()})
+        key["member"] = [members.get(g, [g]) for g in key["gene"]]
+        long = key.explode("member", ignore_index=True)
+        feats = _relations(kg, pd.DataFrame({"pert": long["pert"], "gene": long["member"]}))
+        feats["pert_is_member"] = (long["pert"] == long["member"]).astype(np.float32)
+        out = feats.groupby(long["row"].to_numpy()).mean().reindex(np.arange(len(pairs)))
+        return out.set_axis(pairs.index)[GRAPH_PAIR_FEATURES].astype(np.float32)
+    feats = _relations(kg, pairs)
+    feats["pert_is_member"] = np.float32(0.0)
+    return feats[GRAPH_PAIR_FEATURES]
+
+
+def _relations(kg, pairs: pd.DataFrame) -> pd.DataFrame:
     genes = pd.Index(kg.genes)
     n = len(genes)
     pi = genes.get_indexer(pairs["pert"])
@@ -106,4 +130,4 @@ def graph_pair_features(kg, pairs: pd.DataFrame) -> pd.DataFrame:
         out[f"{space}_cosine"] = _pair_products(
             prof.matrix, prof.matrix, prof.genes.get_indexer(pairs["pert"]),
             prof.genes.get_indexer(pairs["gene"]))
-    return pd.DataFrame(out, index=pairs.index)[GRAPH_PAIR_FEATURES]
+    return pd.DataFrame(out, index=pairs.index)

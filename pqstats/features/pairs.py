@@ -10,6 +10,9 @@ Feature groups
 ``graph``
     :func:`~pqstats.features.graph_pairs.graph_pair_features`: direct relations of p and
     g in the knowledge graph (label-free).
+``embedding``
+    :func:`~pqstats.features.embeddings.svd_embedding` vectors of p and g (TF-IDF + SVD
+    of the combined space) and their product (label-free).
 
 On the transfer track (``track="transfer"`` with ``dataset`` and ``task`` set), the
 retrieval also runs in the response-profile spaces of other screens
@@ -34,6 +37,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GroupKFold
 
+from pqstats.features.embeddings import pair_embedding_features, svd_embedding
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import SPACES, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
@@ -41,7 +45,7 @@ from pqstats.features.transfer import TransferFeatures, response_profiles
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "graph")
+FEATURE_GROUPS = ("retrieval", "graph", "embedding")
 
 _GRAPH = None
 _OOF_MEMO: dict[tuple, pd.DataFrame] = {}
@@ -119,9 +123,16 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         self.n_unknown_perts_ = int((~pd.Index(pairs["pert"].unique()).isin(known)).sum())
         return self
 
+    def _members(self) -> dict[str, list[str]] | None:
+        if self.dataset == "k562_set":  # readouts are gene programmes
+            from pqstats.datasets import load_programs
+
+            return load_programs()
+        return None
+
     def _graph(self, pairs: pd.DataFrame) -> pd.DataFrame:
         kg = load_graph()
-        feats = graph_pair_features(kg, pairs)
+        feats = graph_pair_features(kg, pairs, members=self._members())
         # a perturbation the graph does not know falls back to zero similarity everywhere;
         # this flag lets a model tell "unknown" from "dissimilar"
         feats["pert_in_graph"] = pairs["pert"].isin(pd.Index(kg.genes)).astype(np.float32)
@@ -131,6 +142,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         parts = []
         if "graph" in self.groups:
             parts.append(self._graph(pairs))
+        if "embedding" in self.groups:
+            emb = svd_embedding(load_graph(), "all")
+            parts.append(pair_embedding_features(emb, pairs, self._members()))
         if self.track == "transfer":
             parts.append(self.transfer_.transform(pairs))
         return parts

@@ -13,6 +13,8 @@ where :math:`m_{p'g} = 1` when the pair (p', g) is in the training split and
 perturbation is observed on only ~90 genes, the score is then *smoothed over genes*
 that respond alike in training (cosine of their residual response columns, top-k
 neighbours, row-normalised matrix :math:`G`): :math:`r' = r + w\\, r G^\\top`.
+A *sharpened* variant weights by :math:`s(p, p')^2`, so the nearest perturbations
+dominate (better where a few close relatives decide, e.g. gene programmes).
 
 Scores depend only on (p, g) and the fitted training data, never on which other pairs
 are scored (the leakage invariant).
@@ -98,7 +100,8 @@ class ResponseRetrieval:
         names = []
         for prof in self.profiles:
             s = prof.space
-            names += [f"{s}_retrieval", f"{s}_retrieval_smooth", f"{s}_support",
+            names += [f"{s}_retrieval", f"{s}_retrieval_smooth", f"{s}_retrieval_sharp",
+                      f"{s}_support",
                       f"{s}_strength", f"{s}_max_similarity"]
         return names + ["gene_rate"]
 
@@ -119,6 +122,9 @@ class ResponseRetrieval:
             smooth = score + self.gene_weight * (self.gene_graph_.T @ score.T).T
             out[f"{s}_retrieval"] = np.where(seen, score[qi, gi0], 0.0)
             out[f"{s}_retrieval_smooth"] = np.where(seen, smooth[qi, gi0], 0.0)
+            sharp = sim * sim
+            sharp = (sharp @ self.residual_) / (sharp @ self.mask_ + self.shrinkage)
+            out[f"{s}_retrieval_sharp"] = np.where(seen, sharp[qi, gi0], 0.0)
             out[f"{s}_support"] = np.where(seen, support[qi, gi0], 0.0)
             weight = sim.sum(1)
             strength = (sim @ self.pert_rate_ + self.shrinkage * self.base_rate_) / (
