@@ -8,6 +8,8 @@ Table 1 beside ours). Datasets whose files are not available are reported as suc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,9 +87,51 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     return scores, time.perf_counter() - start
 
 
-def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
-          n_boot: int) -> dict:
+def _source_digest() -> str:
+    """sha256 over pqstats' own source files: any code change invalidates cached scores."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
+                        pairs: pd.DataFrame, cache: bool) -> tuple[np.ndarray, float]:
+    """:func:`fit_predict`, with the test scores cached on disk keyed by every input.
+
+    The key holds the model's parameters, the cell, a hash of the pairs (labels of the
+    training rows included) and :func:`_source_digest`; the knowledge files are pinned by
+    checksums in the code. A warm rerun of the benchmark therefore only re-scores.
+    """
+    if not cache:
+        return fit_predict(model_name, dataset, task, track, pairs)
+    from pqstats._fetch import data_dir
+
+    params = model_registry.get(model_name).get_params()
+    content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
+    key = hashlib.sha256(json.dumps(
+        {"model": model_name, "params": params, "cell": [dataset, task, track],
+         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()},
+        sort_keys=True, default=str).encode()).hexdigest()[:32]
+    path = data_dir() / "cache" / "benchmark" / f"{key}.npz"
+    if path.is_file():
+        with np.load(path) as f:
+            return f["scores"], float(f["seconds"])
     scores, seconds = fit_predict(model_name, dataset, task, track, pairs)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, scores=scores, seconds=seconds)
+
+    atomic_write(path, write)
+    return scores, seconds
+
+
+def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
+          n_boot: int, cache: bool = True) -> dict:
+    scores, seconds = _cached_fit_predict(model_name, dataset, task, track, pairs, cache)
     metrics = evaluate(pairs[pairs["split"] == "test"], scores, n_boot=n_boot)
     return {"dataset": dataset, "task": task, "track": track, "model": model_name,
             **{k: metrics[k] for k in ("auroc", "ci_low", "ci_high", "auprc", "n_genes")},
@@ -101,6 +145,7 @@ def run_benchmark(
     tracks: Sequence[str] = ("strict",),
     n_boot: int = 1000,
     progress: bool = True,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Fit and score every model on every dataset x task x track.
 
@@ -114,6 +159,10 @@ def run_benchmark(
         Bootstrap resamples (over genes) for the interval.
     progress : bool
         Show a progress bar over the matrix.
+    cache : bool
+        Reuse test scores cached under ``data_dir()/cache/benchmark`` when every input
+        (model parameters, data, pqstats' code) is unchanged; ``seconds`` then reports
+        the original fit.
 
     Returns
     -------
@@ -144,7 +193,7 @@ def run_benchmark(
         for track in tracks:
             for model_name in models:
                 bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
-                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot))
+                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache))
                 bar.update(1)
     bar.close()
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)

@@ -78,7 +78,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         return _ablation(args)
 
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
-                            tracks=args.track, n_boot=args.n_boot, progress=not args.json)
+                            tracks=args.track, n_boot=args.n_boot, progress=not args.json,
+                            cache=not args.no_cache)
     paths = write_results(results, args.out)
     if args.json:
         print(results.to_json(orient="records"))
@@ -122,6 +123,8 @@ def _add_benchmark(sub) -> None:
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--no-cache", action="store_true",
+                   help="refit every model even when cached scores match all inputs")
     p.add_argument("--ablation", action="store_true",
                    help="instead: remove each feature group from one model (default logistic; "
                         "--models picks it) and write ablation.csv / ablation.md")

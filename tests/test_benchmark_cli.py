@@ -89,3 +89,26 @@ def test_ablation_reports_deltas_against_the_full_model():
     assert "| graph only |" in text and "k562_set DIR" in text
     with pytest.raises(ValueError, match="full model"):
         run_ablation(datasets=["k562_set"], tasks=["dir"], ablations={"x": {}}, progress=False)
+
+
+@pytest.mark.integration
+def test_benchmark_cache_reuses_scores_only_for_identical_inputs(tmp_path, monkeypatch):
+    import pqstats.benchmark as bm
+
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "data"))
+    calls = []
+    real = bm.fit_predict
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bm, "fit_predict", counting)
+    kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10,
+              progress=False)
+    first = bm.run_benchmark(**kw)
+    second = bm.run_benchmark(**kw)
+    assert calls == ["random"]
+    pd.testing.assert_frame_equal(first, second)
+    bm.run_benchmark(**kw, cache=False)
+    assert calls == ["random", "random"]
