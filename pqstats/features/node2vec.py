@@ -25,8 +25,11 @@ Implementations (``implementation=``):
     (splitmix64 seeded by ``(random_state, walk id)``), so the walks are identical for
     any number of threads. Skip-gram training is gensim's ``Word2Vec``.
 ``"pecanpy"``
-    walks from PecanPy's ``SparseOTF`` (optional dependency; it pins ``numpy<2``),
-    same word2vec training. Deterministic only with ``workers=1``.
+    walks from PecanPy's ``SparseOTF`` (optional dependency), same word2vec training.
+    Not the default: it imports ``nptyping``, which fails on numpy >= 2; its numba
+    kernels are closures that are recompiled in every process (~30 s); its O(d) per
+    step on-the-fly probabilities are slower on hub nodes; and it seeds one stream per
+    thread, so its walks are reproducible only with ``workers=1``.
 ``"reference"``
     the ``node2vec`` package (Elior Cohen's; networkx + Python walks with precomputed
     transition probabilities). Slow and memory hungry: for small graphs and for checking
