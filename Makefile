@@ -8,7 +8,7 @@ export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: setup data test benchmark ablation bench lint clean
+.PHONY: setup data test benchmark ablation select bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -29,6 +29,9 @@ benchmark: setup data
 
 ablation: setup data
 	$(BIN)/pqstats benchmark --ablation --out results
+
+select: setup data
+	$(BIN)/python benchmarks/model_selection.py
 
 bench: setup data
 	@mkdir -p results

@@ -241,6 +241,64 @@ def _add_kg(sub) -> None:
     add_kg_parser(sub)  # kg build / kg stats / kg text
 
 
+# --- cv ----------------------------------------------------------------------------
+def _parse_grid(items: list[str]) -> dict[str, list]:
+    grid = {}
+    for item in items:
+        name, _, values = item.partition("=")
+        if not values:
+            raise ValueError(f"--grid takes NAME=V1,V2,...; got {item!r}")
+        grid[name] = [json.loads(v) if v[:1].isdigit() or v[:1] in "-[{" or v in
+                      ("true", "false", "null") else v for v in values.split(",")]
+    return grid
+
+
+def _cmd_cv(args: argparse.Namespace) -> int:
+    import joblib
+
+    from pqstats import models
+    from pqstats.datasets import load_pairs
+    from pqstats.evaluation import cross_validate, grid_search
+
+    train = load_pairs(args.dataset, args.task).query("split == 'train'").reset_index(drop=True)
+    model = models.get(args.model)
+    ctx = {k: v for k, v in (("dataset", args.dataset), ("task", args.task),
+                             ("track", args.track)) if k in model.get_params()}
+    model.set_params(**ctx)
+    with joblib.parallel_config(backend=args.backend):
+        if args.grid:
+            table = grid_search(model, _parse_grid(args.grid), train, folds=args.folds,
+                                random_state=args.seed, n_jobs=args.n_jobs)
+        else:
+            table, _ = cross_validate(model, train, folds=args.folds, random_state=args.seed,
+                                      n_jobs=args.n_jobs)
+    if args.json:
+        print(table.to_json(orient="records"))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        if not args.grid:
+            print(f"mean per-gene AUROC {table['auroc'].mean():.4f} "
+                  f"(sd {table['auroc'].std():.4f}) over {args.folds} folds grouped by "
+                  "perturbation, training split only")
+    return 0
+
+
+def _add_cv(sub) -> None:
+    p = sub.add_parser("cv", help="grouped cross-validation (and grid search) on a training split")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--task", required=True, choices=["de", "dir"])
+    p.add_argument("--model", required=True, help="a registered model (see `pqstats models`)")
+    p.add_argument("--track", default="strict", choices=["strict", "transfer"])
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
+    p.add_argument("--grid", nargs="*", default=None, metavar="NAME=V1,V2",
+                   help="grid search over model parameters, e.g. --grid C=0.1,1,10")
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel folds (joblib)")
+    p.add_argument("--backend", default="loky", help="joblib backend (loky, threading, ...)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_cv)
+
+
 # --- main --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
@@ -250,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_enrich, _add_gse,
+    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_cv, _add_enrich, _add_gse,
                 _add_kg):
         add(sub)
     return parser

@@ -112,3 +112,18 @@ def test_benchmark_cache_reuses_scores_only_for_identical_inputs(tmp_path, monke
     pd.testing.assert_frame_equal(first, second)
     bm.run_benchmark(**kw, cache=False)
     assert calls == ["random", "random"]
+
+
+@pytest.mark.integration
+def test_cli_cv_and_grid(capsys):
+    assert main(["cv", "--dataset", "k562_set", "--task", "dir", "--model", "random",
+                 "--folds", "3", "--json"]) == 0
+    folds = json.loads(capsys.readouterr().out)
+    assert [f["fold"] for f in folds] == [0, 1, 2]
+    assert main(["cv", "--dataset", "k562_set", "--task", "dir", "--model", "gene_frequency",
+                 "--folds", "3", "--grid", "smoothing=0,1", "--json"]) == 0
+    grid = json.loads(capsys.readouterr().out)
+    assert sorted(g["smoothing"] for g in grid) == [0, 1]
+    assert main(["cv", "--dataset", "k562_set", "--task", "dir", "--model", "random",
+                 "--grid", "seed"]) == 2
+    assert "NAME=V1,V2" in capsys.readouterr().err
