@@ -19,6 +19,7 @@ from sklearn.base import clone
 from pqstats.features import Node2Vec, knowledge_graph_embedding, node2vec_embedding
 from pqstats.features._cache import cache_dir
 from pqstats.features.node2vec import _Graph, _numba_walks
+from pqstats.knowledge._cache import clear_memory
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {"dimensions": 8, "walk_length": 20, "walks_per_node": 20, "epochs": 5}
@@ -257,6 +258,7 @@ def test_corrupt_cache_entry_is_rebuilt():
     good = Node2Vec(**FAST).fit(adj, names).embedding_
     (entry,) = cache_dir().glob("node2vec-*.pkl")
     entry.write_bytes(b"not a pickle")
+    clear_memory()  # as in a new process: only the (corrupt) file is left
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = Node2Vec(**FAST).fit(adj, names)

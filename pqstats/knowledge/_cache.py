@@ -33,9 +33,9 @@ _MEMORY: dict[Path, object] = {}
 _MEMORY_MAX = 16
 
 
-def cache_dir() -> Path:
-    """``data_dir()/cache/knowledge``."""
-    return data_dir() / "cache" / "knowledge"
+def cache_dir(folder: str = "knowledge") -> Path:
+    """``data_dir()/cache/<folder>`` (``knowledge`` for parsed sources and graphs)."""
+    return data_dir() / "cache" / folder
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -59,22 +59,39 @@ def cache_key(parts: dict) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()
 
 
-def cached(prefix: str, parts: dict, build: Callable[[], T], *, enabled: bool = True) -> T:
+def cached(prefix: str, parts: dict, build: Callable[[], T], *, enabled: bool = True,
+           folder: str = "knowledge", with_hit: bool = False) -> T | tuple[T, bool]:
     """Return the cached object for ``parts``, building and storing it on a miss.
 
     A corrupt or unreadable entry is rebuilt (and overwritten).
+
+    Parameters
+    ----------
+    prefix : str
+        File name prefix (the kind of object).
+    parts : dict
+        Everything the result depends on (JSON-serialisable, ``str`` as fallback).
+    build : callable
+        Computes the object on a miss.
+    enabled : bool
+        ``False`` always builds and neither reads nor writes the cache.
+    folder : str
+        Sub-folder of ``data_dir()/cache`` (``knowledge``, ``features``, ...).
+    with_hit : bool
+        Return ``(object, hit)`` instead of the object.
     """
     if not enabled:
-        return build()
-    path = cache_dir() / f"{prefix}-{cache_key(parts)[:24]}.pkl"
+        obj = build()
+        return (obj, False) if with_hit else obj
+    path = cache_dir(folder) / f"{prefix}-{cache_key(parts)[:24]}.pkl"
     if path in _MEMORY and path.is_file():
-        return _MEMORY[path]  # type: ignore[return-value]
+        return (_MEMORY[path], True) if with_hit else _MEMORY[path]  # type: ignore[return-value]
     if path.is_file():
         try:
             with open(path, "rb") as fh:
                 obj = pickle.load(fh)
             _remember(path, obj)
-            return obj
+            return (obj, True) if with_hit else obj
         except Exception as err:  # noqa: BLE001 - any unreadable entry is rebuilt
             log.warning("rebuilding unreadable cache entry %s (%s)", path, err)
     obj = build()
@@ -88,7 +105,7 @@ def cached(prefix: str, parts: dict, build: Callable[[], T], *, enabled: bool = 
         _remember(path, obj)
     except OSError as err:  # a read-only cache must not break the computation
         log.warning("could not write cache entry %s (%s)", path, err)
-    return obj
+    return (obj, False) if with_hit else obj
 
 
 def _remember(path: Path, obj: object) -> None:
