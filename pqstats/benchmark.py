@@ -211,6 +211,8 @@ ABLATIONS: dict[str, dict] = {
     "without combined space": {"spaces": ("go", "ppi", "pathway")},
     "with SVD embeddings of p and g added": {
         "feature_groups": ("retrieval", "graph", "embedding")},
+    "with node2vec retrieval space added": {"spaces": ("go", "ppi", "pathway", "all",
+                                                       "node2vec")},
 }
 
 

@@ -11,6 +11,8 @@ Spaces
 ``ppi``      protein interaction partners (BioPlex, STRING, HuRI) and CORUM complexes
 ``pathway``  Reactome pathways, hallmark sets and CORUM complexes
 ``all``      every edge type of the graph
+``node2vec`` the gene's node2vec vector on the whole graph (dense; optional, not a default
+             space of the models: ~2 min to embed the graph once, then cached)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ SPACES: dict[str, tuple[str, ...] | None] = {
     "ppi": ("ppi", "complex"),
     "pathway": ("pathway", "geneset:hallmark", "complex"),
     "all": None,
+    "node2vec": None,
 }
 
 
@@ -85,6 +88,12 @@ def gene_profiles(kg, space: str = "all") -> GeneProfiles:
     if space not in SPACES:
         raise ValueError(f"unknown space {space!r}; choose from {', '.join(SPACES)}")
     key = (id(kg), space)
+    if key not in _MEMO and space == "node2vec":
+        from pqstats.features.node2vec import knowledge_graph_embedding
+
+        emb = knowledge_graph_embedding(kg, workers=1).reindex(kg.genes).fillna(0.0)
+        _MEMO[key] = GeneProfiles(space=space, genes=pd.Index(emb.index),
+                                  matrix=sp.csr_matrix(normalize(emb.to_numpy(np.float32))))
     if key not in _MEMO:
         mat, names = kg.adjacency(SPACES[space])
         n_genes = len(kg.genes)
