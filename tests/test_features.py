@@ -173,3 +173,21 @@ def test_programme_readouts_average_over_members():
     assert e.shape == (1, 24) and np.isfinite(e.to_numpy()).all()
     with pytest.raises(ValueError, match="dimensions"):
         svd_embedding(kg, "all", dimensions=0)
+
+
+@pytest.mark.integration
+def test_text_space_embeds_gene_descriptions_on_demand(tmp_path, monkeypatch):
+    from pqstats.features.text import gene_text_embedding
+
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path))
+    kg = load_graph()
+    prof = gene_profiles(kg, "text")
+    sim = prof.similarity(["PSMA1", "PSMB1", "OR4F5", "NOT_A_GENE"], ["PSMA1", "PSMB1"])
+    assert sim.shape == (4, 2)
+    assert sim[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert sim[0, 1] > sim[2, 1]  # two proteasome subunits read alike; an olfactory receptor not
+    assert (sim[3] == 0).all()  # unknown gene: zero row
+    first = gene_text_embedding(kg, ["PSMA1"])
+    cached = list((tmp_path / "cache" / "features").glob("gene-text-*.npz"))
+    assert len(cached) == 1
+    pd.testing.assert_frame_equal(gene_text_embedding(kg, ["PSMA1"]), first)

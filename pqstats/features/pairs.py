@@ -74,10 +74,15 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         Passed to :class:`ResponseRetrieval`.
     n_splits : int
         Folds (grouped by perturbation) for out-of-fold training features.
+    dataset, task : str, optional
+        The dataset and task being modelled: ``k562_set`` readouts are gene programmes,
+        and the transfer track needs both to know which screens may feed this one.
+    track : {"strict", "transfer"}
+        The transfer track adds other screens' training outcomes.
     """
 
     def __init__(self, spaces: Sequence[str] = ("go", "ppi", "pathway", "all"),
-                 groups: Sequence[str] = FEATURE_GROUPS, gene_neighbours: int = 20,
+                 groups: Sequence[str] = ("retrieval", "graph"), gene_neighbours: int = 20,
                  gene_weight: float = 4.0, shrinkage: float = 1.0, n_splits: int = 5,
                  dataset: str | None = None, task: str | None = None, track: str = "strict"):
         self.spaces = spaces

@@ -13,6 +13,8 @@ Spaces
 ``all``      every edge type of the graph
 ``node2vec`` the gene's node2vec vector on the whole graph (dense; optional, not a default
              space of the models: ~2 min to embed the graph once, then cached)
+``text``     MiniLM embedding of the gene's knowledge-graph description (GenePT-like;
+             optional, needs the ``text`` extra; genes are embedded on demand and cached)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ SPACES: dict[str, tuple[str, ...] | None] = {
     "pathway": ("pathway", "geneset:hallmark", "complex"),
     "all": None,
     "node2vec": None,
+    "text": None,
 }
 
 
@@ -71,7 +74,7 @@ class GeneProfiles:
 _MEMO: dict[tuple[int, str], GeneProfiles] = {}
 
 
-def gene_profiles(kg, space: str = "all") -> GeneProfiles:
+def gene_profiles(kg, space: str = "all") -> GeneProfiles:  # or TextProfiles for "text"
     """TF-IDF gene profiles of one space of a knowledge graph (memoised per graph).
 
     Parameters
@@ -88,6 +91,10 @@ def gene_profiles(kg, space: str = "all") -> GeneProfiles:
     if space not in SPACES:
         raise ValueError(f"unknown space {space!r}; choose from {', '.join(SPACES)}")
     key = (id(kg), space)
+    if key not in _MEMO and space == "text":
+        from pqstats.features.text import TextProfiles
+
+        _MEMO[key] = TextProfiles(kg)
     if key not in _MEMO and space == "node2vec":
         from pqstats.features.node2vec import knowledge_graph_embedding
 
