@@ -223,7 +223,7 @@ class KnnRetrievalModel(PairClassifier):
         Weight of the smoothing over co-responding genes.
     """
 
-    def __init__(self, space: str = "all", gene_weight: float = 4.0):
+    def __init__(self, space: str = "all", gene_weight: float = 1.0):
         self.space = space
         self.gene_weight = gene_weight
 
@@ -258,7 +258,7 @@ class LogisticModel(_FeatureModel):
         Set by the benchmark harness; the transfer track adds other screens' outcomes.
     """
 
-    def __init__(self, C: float = 1.0, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
+    def __init__(self, C: float = 0.1, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, dataset: str | None = None,
                  task: str | None = None, track: str = "strict"):
