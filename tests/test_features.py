@@ -191,3 +191,18 @@ def test_text_space_embeds_gene_descriptions_on_demand(tmp_path, monkeypatch):
     cached = list((tmp_path / "cache" / "features").glob("gene-text-*.npz"))
     assert len(cached) == 1
     pd.testing.assert_frame_equal(gene_text_embedding(kg, ["PSMA1"]), first)
+
+
+def test_gene_smoothing_adds_co_responding_genes():
+    # g1 and g2 respond identically across perts A, B; g3 is unrelated noise
+    prof = _profiles({"A": [1, 0], "B": [0, 1], "Q": [1, 0]})
+    pairs = pd.DataFrame({"pert": ["A", "A", "B", "B", "A", "B"],
+                          "gene": ["g1", "g2", "g1", "g2", "g3", "g3"]})
+    y = np.array([1, 1, 0, 0, 0, 1])
+    plain = ResponseRetrieval([prof], gene_weight=0.0).fit(pairs, y)
+    smooth = ResponseRetrieval([prof], gene_weight=2.0, gene_neighbours=1).fit(pairs, y)
+    q = pd.DataFrame({"pert": ["Q", "Q"], "gene": ["g1", "g2"]})
+    a = plain.transform(q)["toy_retrieval_smooth"].to_numpy()
+    b = smooth.transform(q)["toy_retrieval_smooth"].to_numpy()
+    # each gene's only neighbour is its twin, so smoothing adds 2x the twin's score
+    np.testing.assert_allclose(b, a + 2.0 * a[::-1], rtol=1e-5)

@@ -91,7 +91,7 @@ class ResponseRetrieval:
         gene_sim = cols @ cols.T
         np.fill_diagonal(gene_sim, 0.0)
         g = top_k_rows(gene_sim, self.gene_neighbours)
-        self.gene_graph_ = normalize(g, norm="l1").T.tocsr()  # (genes, genes), for P @ G^T
+        self.gene_graph_ = normalize(g, norm="l1").tocsr()  # G: rows sum to 1
         self.train_rows_ = [prof.rows(self.perts_) for prof in self.profiles]
         return self
 
@@ -101,8 +101,7 @@ class ResponseRetrieval:
         for prof in self.profiles:
             s = prof.space
             names += [f"{s}_retrieval", f"{s}_retrieval_smooth", f"{s}_retrieval_sharp",
-                      f"{s}_support",
-                      f"{s}_strength", f"{s}_max_similarity"]
+                      f"{s}_support", f"{s}_strength", f"{s}_max_similarity"]
         return names + ["gene_rate"]
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +118,7 @@ class ResponseRetrieval:
             np.maximum(sim, 0.0, out=sim)
             support = sim @ self.mask_
             score = (sim @ self.residual_) / (support + self.shrinkage)
-            smooth = score + self.gene_weight * (self.gene_graph_.T @ score.T).T
+            smooth = score + self.gene_weight * (self.gene_graph_ @ score.T).T  # r + w r G^T
             out[f"{s}_retrieval"] = np.where(seen, score[qi, gi0], 0.0)
             out[f"{s}_retrieval_smooth"] = np.where(seen, smooth[qi, gi0], 0.0)
             sharp = sim * sim
