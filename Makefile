@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,text]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,text,dask,ray]'
 	touch $@
 
 data: setup

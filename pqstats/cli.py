@@ -254,9 +254,8 @@ def _parse_grid(items: list[str]) -> dict[str, list]:
 
 
 def _cmd_cv(args: argparse.Namespace) -> int:
-    import joblib
-
     from pqstats import models
+    from pqstats._cluster import joblib_backend
     from pqstats.datasets import load_pairs
     from pqstats.evaluation import cross_validate, grid_search
 
@@ -265,7 +264,8 @@ def _cmd_cv(args: argparse.Namespace) -> int:
     ctx = {k: v for k, v in (("dataset", args.dataset), ("task", args.task),
                              ("track", args.track)) if k in model.get_params()}
     model.set_params(**ctx)
-    with joblib.parallel_config(backend=args.backend):
+    with joblib_backend(args.backend, scheduler=args.scheduler, n_workers=args.n_jobs,
+                        scatter=[train]):
         if args.grid:
             table = grid_search(model, _parse_grid(args.grid), train, folds=args.folds,
                                 random_state=args.seed, n_jobs=args.n_jobs)
@@ -293,8 +293,13 @@ def _add_cv(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
     p.add_argument("--grid", nargs="*", default=None, metavar="NAME=V1,V2",
                    help="grid search over model parameters, e.g. --grid C=0.1,1,10")
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel folds (joblib)")
-    p.add_argument("--backend", default="loky", help="joblib backend (loky, threading, ...)")
+    p.add_argument("--n-jobs", type=int, default=1,
+                   help="parallel folds (joblib); also the workers of a local cluster")
+    p.add_argument("--backend", default="loky", choices=["loky", "threading", "dask", "ray"],
+                   help="where the folds run (dask / ray need pqstats[dask] / pqstats[ray])")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running dask scheduler (tcp://host:8786) or ray cluster "
+                        "(ray://host:10001); default: start a local one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_cv)
 

@@ -316,13 +316,29 @@ def grouped_folds(pairs: pd.DataFrame, folds: int = 5, random_state: int = 0
             for k in range(folds)]
 
 
-def _fit_score_fold(model, pairs: pd.DataFrame, y: np.ndarray, train_idx, test_idx):
-    from sklearn.base import clone
+def _fit_score_fold(model, pairs: pd.DataFrame, labels: np.ndarray | None, folds: int,
+                    random_state: int, k: int) -> np.ndarray:
+    """Fit on every fold but ``k`` and score fold ``k`` (runs in a worker).
 
+    Only the pairs table, the labels and small numbers travel: the worker recomputes
+    the (deterministic) folds, so nothing task-specific has to be shipped — with dask,
+    a pairs table scattered to every worker then survives the loss of a worker.
+    """
+    from sklearn.base import clone
+    from threadpoolctl import threadpool_limits
+
+    y = (pairs["label"] if labels is None else labels)
+    y = np.asarray(y).astype(int)
+    train_idx, test_idx = grouped_folds(pairs, folds, random_state)[k]
     est = clone(model)
+    if "n_jobs" in est.get_params():
+        est.set_params(n_jobs=1)
     cols = ["pert", "gene"]
-    est.fit(pairs.iloc[train_idx][cols], y[train_idx])
-    return est.score_pairs(pairs.iloc[test_idx][cols])
+    # one thread per fit (model and BLAS): no nested oversubscription in parallel folds,
+    # and the same floating-point summation order whatever the backend or n_jobs
+    with threadpool_limits(limits=1):
+        est.fit(pairs.iloc[train_idx][cols], y[train_idx])
+        return est.score_pairs(pairs.iloc[test_idx][cols])
 
 
 def cross_validate(
@@ -335,17 +351,25 @@ def cross_validate(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Grouped cross-validation of a pair model on training pairs.
 
-    Parallel over folds with :class:`joblib.Parallel`; the backend is the caller's
-    choice (``with joblib.parallel_config(backend="loky" | "dask" | "ray"): ...``).
+    Parallel over folds with scikit-learn's :class:`~sklearn.utils.parallel.Parallel`
+    (joblib that carries scikit-learn's configuration into the workers); the backend is
+    the caller's choice (``with joblib.parallel_config(backend="loky" | "dask" | "ray")``,
+    or :func:`pqstats._cluster.joblib_backend`). Every fold runs single-threaded (the
+    model's own ``n_jobs``, e.g. XGBoost's threads, and BLAS), so parallelism comes from
+    the folds. Results do not depend on the backend or on
+    ``n_jobs``: the folds are fixed by the seed and every fit is deterministic.
 
     Parameters
     ----------
     model : PairClassifier
         Unfitted estimator; cloned for every fold.
     pairs : DataFrame
-        Columns ``pert``, ``gene`` (and ``label`` when ``labels`` is None).
+        Columns ``pert``, ``gene`` (and ``label`` when ``labels`` is None). On a dask
+        cluster, scatter this table to every worker
+        (``joblib.parallel_config(backend="dask", scatter=[pairs])``): it is then shipped
+        once, and survives the loss of a worker.
     labels : array-like, optional
-        0/1 labels; default ``pairs["label"]``.
+        0/1 labels; default ``pairs["label"]`` (preferred on clusters, see above).
     folds : int
         Number of folds (grouped by perturbation, see :func:`grouped_folds`).
     random_state : int
@@ -359,14 +383,16 @@ def cross_validate(
         One row per fold (``fold, auroc, auprc, auroc_per_pert, pooled_auroc, n_genes,
         n_pairs``) and the out-of-fold scores, aligned with ``pairs``.
     """
-    from joblib import Parallel, delayed
+    from sklearn.utils.parallel import Parallel, delayed
 
     y = np.asarray(pairs["label"] if labels is None else labels).astype(int)
     if len(y) != len(pairs):
         raise ValueError(f"got {len(y)} labels for {len(pairs)} pairs")
     splits = grouped_folds(pairs, folds, random_state)
+    shipped = None if labels is None else y
     scores = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_score_fold)(model, pairs, y, tr, te) for tr, te in splits)
+        delayed(_fit_score_fold)(model, pairs, shipped, folds, random_state, k)
+        for k in range(folds))
     oof = np.empty(len(pairs), dtype=float)
     rows = []
     for k, ((_, te), s) in enumerate(zip(splits, scores, strict=True)):
