@@ -61,20 +61,33 @@ def test_jurkat_missing_here_gives_the_fix():
         datasets.load_de("jurkat")
 
 
-def test_jurkat_loads_from_a_mirror_that_has_it(tmp_path, monkeypatch):
-    content = b"pert,gene,label,split\nA,G1,1,train\nA,G2,0,train\nB,G1,0,test\nB,G2,1,test\n"
+@pytest.fixture
+def tmp_mirror(tmp_path, monkeypatch):
+    """A private mirror and cache; ``put(name, bytes, pin=True)`` adds a file to it.
+
+    With ``pin`` the registry's checksum is replaced by the file's own, so the file
+    passes verification (as a genuine copy would).
+    """
     (tmp_path / "m" / "perturbqa").mkdir(parents=True)
-    (tmp_path / "m" / "perturbqa" / "jurkat-de.csv").write_bytes(content)
-    real = datasets.REGISTRY["jurkat-de.csv"]
-    fake = RemoteFile(real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest())
-    monkeypatch.setitem(datasets.REGISTRY, "jurkat-de.csv", fake)
     monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
     monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
+
+    def put(name: str, content: bytes, pin: bool = True) -> None:
+        (tmp_path / "m" / "perturbqa" / name).write_bytes(content)
+        if pin:
+            real = datasets.REGISTRY[name]
+            monkeypatch.setitem(datasets.REGISTRY, name, RemoteFile(
+                real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest()))
+
     datasets._load_pairs_cached.cache_clear()
-    try:
-        df = datasets.load_de("jurkat")
-    finally:
-        datasets._load_pairs_cached.cache_clear()
+    yield put
+    datasets._load_pairs_cached.cache_clear()
+
+
+def test_jurkat_loads_from_a_mirror_that_has_it(tmp_mirror):
+    tmp_mirror("jurkat-de.csv",
+               b"pert,gene,label,split\nA,G1,1,train\nA,G2,0,train\nB,G1,0,test\nB,G2,1,test\n")
+    df = datasets.load_de("jurkat")
     assert df.shape == (4, 4) and df.label.tolist() == [1, 0, 0, 1]
 
 
@@ -124,32 +137,14 @@ def test_unknown_names(call, message):
         call()
 
 
-def test_corrupt_checksum_in_mirror(tmp_path, monkeypatch):
-    (tmp_path / "m" / "perturbqa").mkdir(parents=True)
-    (tmp_path / "m" / "perturbqa" / "k562-dir.csv").write_text("pert,gene,label,split\n")
-    monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
-    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
-    datasets._load_pairs_cached.cache_clear()
-    try:
-        with pytest.raises(ValueError, match=r"checksum mismatch for k562-dir\.csv"):
-            datasets.load_dir("k562")
-    finally:
-        datasets._load_pairs_cached.cache_clear()
+def test_corrupt_checksum_in_mirror(tmp_mirror, tmp_path):
+    tmp_mirror("k562-dir.csv", b"pert,gene,label,split\n", pin=False)
+    with pytest.raises(ValueError, match=r"checksum mismatch for k562-dir\.csv"):
+        datasets.load_dir("k562")
     assert not (tmp_path / "cache" / "perturbqa" / "k562-dir.csv").exists()
 
 
-def test_malformed_csv_is_a_clear_error(tmp_path, monkeypatch):
-    content = b'pert,gene,label,split\nA,"G1,1,train\n'
-    (tmp_path / "m" / "perturbqa").mkdir(parents=True)
-    (tmp_path / "m" / "perturbqa" / "rpe1-de.csv").write_bytes(content)
-    real = datasets.REGISTRY["rpe1-de.csv"]
-    monkeypatch.setitem(datasets.REGISTRY, "rpe1-de.csv", RemoteFile(
-        real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest()))
-    monkeypatch.setenv("PQSTATS_MIRROR", str(tmp_path / "m"))
-    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "cache"))
-    datasets._load_pairs_cached.cache_clear()
-    try:
-        with pytest.raises(DatasetError, match=r"rpe1-de\.csv"):
-            datasets.load_de("rpe1")
-    finally:
-        datasets._load_pairs_cached.cache_clear()
+def test_malformed_csv_is_a_clear_error(tmp_mirror):
+    tmp_mirror("rpe1-de.csv", b'pert,gene,label,split\nA,"G1,1,train\n')
+    with pytest.raises(DatasetError, match=r"rpe1-de\.csv"):
+        datasets.load_de("rpe1")
