@@ -46,11 +46,9 @@ def main() -> None:
         for task in ("de", "dir"):
             train = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
             for name, grid in GRIDS.items():
-                model = models.get(name)
-                ctx = {k: v for k, v in (("dataset", dataset), ("task", task))
-                       if k in model.get_params()}
+                model = models.get_for(name, dataset, task)
                 start = time.perf_counter()
-                table = grid_search(model.set_params(**ctx), grid, train, folds=3)
+                table = grid_search(model, grid, train, folds=3)
                 table = table.assign(model=name, dataset=dataset, task=task,
                                      seconds=round(time.perf_counter() - start, 1))
                 print(table.to_string(index=False), flush=True)

@@ -74,11 +74,7 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     (numpy.ndarray, float)
         Scores of the test rows (in their order in ``pairs``) and the seconds taken.
     """
-    model = model_registry.get(model_name, **(params or {}))
-    ctx = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
-           if k in model.get_params()}
-    if ctx:
-        model.set_params(**ctx)
+    model = model_registry.get_for(model_name, dataset, task, track, **(params or {}))
     train = pairs[pairs["split"] == "train"]
     test = pairs.loc[pairs["split"] == "test", ["pert", "gene"]]
     start = time.perf_counter()

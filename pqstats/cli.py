@@ -260,10 +260,7 @@ def _cmd_cv(args: argparse.Namespace) -> int:
     from pqstats.evaluation import cross_validate, grid_search
 
     train = load_pairs(args.dataset, args.task).query("split == 'train'").reset_index(drop=True)
-    model = models.get(args.model)
-    ctx = {k: v for k, v in (("dataset", args.dataset), ("task", args.task),
-                             ("track", args.track)) if k in model.get_params()}
-    model.set_params(**ctx)
+    model = models.get_for(args.model, args.dataset, args.task, args.track)
     with joblib_backend(args.backend, scheduler=args.scheduler, n_workers=args.n_jobs,
                         scatter=[train]):
         if args.grid:

@@ -35,6 +35,7 @@ __all__ = [
     "GeneFrequencyModel",
     "register",
     "get",
+    "get_for",
     "available",
     "check_pairs",
 ]
@@ -119,6 +120,19 @@ def get(name: str, **params) -> PairClassifier:
     if name not in _REGISTRY:
         raise KeyError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}")
     return _REGISTRY[name].factory(**params)
+
+
+def get_for(name: str, dataset: str, task: str, track: str = "strict",
+            **params) -> PairClassifier:
+    """Build model ``name`` for one benchmark cell.
+
+    Sets whichever of ``dataset``, ``task`` and ``track`` the model declares as
+    parameters (the baselines declare none), then ``params``.
+    """
+    model = get(name, **params)
+    context = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
+               if k in model.get_params()}
+    return model.set_params(**context) if context else model
 
 
 def available() -> dict[str, str]:

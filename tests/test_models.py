@@ -22,6 +22,12 @@ def test_registry_lists_names_and_descriptions():
         models.get("nope")
 
 
+def test_get_for_sets_only_the_context_a_model_declares():
+    xgb = models.get_for("xgboost", "rpe1", "dir", "transfer", max_depth=3)
+    assert (xgb.dataset, xgb.task, xgb.track, xgb.max_depth) == ("rpe1", "dir", "transfer", 3)
+    assert models.get_for("prior", "rpe1", "dir").get_params() == models.get("prior").get_params()
+
+
 @pytest.mark.parametrize("name", ALL_MODELS)
 def test_estimator_contract(name, toy_pairs):
     model = models.get(name)
@@ -54,10 +60,8 @@ def fitted_on_k562_dir():
     train = pairs[pairs.split == "train"]
     fitted = {}
     for name in ALL_MODELS:
-        model = models.get(name)
-        ctx = {k: v for k, v in (("dataset", "k562"), ("task", "dir")) if k in model.get_params()}
-        fitted[name] = model.set_params(**ctx).fit(train[["pert", "gene"]],
-                                                   train.label.to_numpy())
+        fitted[name] = models.get_for(name, "k562", "dir").fit(train[["pert", "gene"]],
+                                                               train.label.to_numpy())
     return fitted, pairs[pairs.split == "test"]
 
 

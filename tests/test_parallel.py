@@ -59,8 +59,7 @@ def _cv(model, train, backend, n_jobs=2, scatter=None):
 @pytest.fixture(scope="module")
 def reference(train):
     """Sequential results (n_jobs=1, no parallelism) of two models."""
-    return {name: cross_validate(models.get(name, dataset="k562_set", task="dir")
-                                 if name == "xgboost" else models.get(name), train, folds=3,
+    return {name: cross_validate(models.get_for(name, "k562_set", "dir"), train, folds=3,
                                  n_jobs=1)
             for name in ("knn_retrieval", "xgboost")}
 
@@ -68,8 +67,7 @@ def reference(train):
 @pytest.mark.parametrize("backend", ["loky", "dask", "ray"])
 def test_same_results_on_every_backend(backend, train, reference):
     for name, (ref_folds, ref_oof) in reference.items():
-        model = (models.get(name, dataset="k562_set", task="dir") if name == "xgboost"
-                 else models.get(name))
+        model = models.get_for(name, "k562_set", "dir")
         folds, oof = _cv(model, train, backend)
         pd.testing.assert_frame_equal(folds, ref_folds)
         np.testing.assert_array_equal(oof, ref_oof)
