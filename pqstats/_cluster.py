@@ -64,21 +64,17 @@ def joblib_backend(name: str = "loky", *, scheduler: str | None = None, n_worker
             raise ImportError("the dask backend needs pqstats[dask]: "
                               "pip install -e '.[dask]'") from err
         with contextlib.ExitStack() as stack:
-            try:
-                if scheduler:
-                    client = stack.enter_context(Client(scheduler, timeout=timeout))
-                else:
-                    cluster = stack.enter_context(LocalCluster(
-                        n_workers=n_workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None))
-                    client = stack.enter_context(Client(cluster, timeout=timeout))
+            try:  # the Client, while open, is the default that joblib's dask backend uses
+                target = scheduler or stack.enter_context(LocalCluster(
+                    n_workers=n_workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None))
+                stack.enter_context(Client(target, timeout=timeout))
             except (OSError, TimeoutError) as err:
                 raise ConnectionError(f"could not reach the dask scheduler "
                                       f"{scheduler or '(local)'}: {err}") from err
             kw = {"scatter": list(scatter)} if scatter else {}
             with joblib.parallel_config(backend="dask", **kw):
                 yield
-            del client
         return
     try:
         import ray

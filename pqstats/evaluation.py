@@ -59,9 +59,8 @@ def _as_scores(pairs: pd.DataFrame, scores: Sequence[float] | np.ndarray) -> np.
     if not np.isfinite(s).all():
         n_bad = int((~np.isfinite(s)).sum())
         raise PredictionError(f"{n_bad} scores are NaN or infinite: every pair needs a score")
-    for col in ("label",):
-        if col not in pairs:
-            raise PredictionError(f"pairs need a {col!r} column")
+    if "label" not in pairs:
+        raise PredictionError("pairs need a 'label' column")
     return s
 
 

@@ -109,22 +109,23 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
                              "feed this one)")
 
     def _retrieval(self) -> ResponseRetrieval:
-        kg = load_graph()
-        profiles = [gene_profiles(kg, s) for s in self.spaces]
-        if self.track == "transfer":
-            profiles += response_profiles(self.dataset)
-        return ResponseRetrieval(profiles,
+        return ResponseRetrieval(self.profiles_,
                                  gene_neighbours=self.gene_neighbours,
                                  gene_weight=self.gene_weight, shrinkage=self.shrinkage)
 
     def fit(self, pairs: pd.DataFrame, y) -> PairFeaturizer:
         """Fit the retrieval on every training pair (for :meth:`transform`)."""
         self._validate()
+        kg = load_graph()
+        # similarity spaces, built once per fit and shared by every out-of-fold retrieval
+        self.profiles_ = [gene_profiles(kg, s) for s in self.spaces]
+        if self.track == "transfer":
+            self.profiles_ += response_profiles(self.dataset)
         if "retrieval" in self.groups:
             self.retrieval_ = self._retrieval().fit(pairs, np.asarray(y))
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
-        known = pd.Index(load_graph().genes)
+        known = pd.Index(kg.genes)
         self.n_unknown_perts_ = int((~pd.Index(pairs["pert"].unique()).isin(known)).sum())
         return self
 

@@ -33,6 +33,18 @@ TRANSFER_FEATURES = ["transfer_outcome", "transfer_observed", "transfer_strength
                      "transfer_screens"]
 
 
+def _training_residuals(source: str, task: str) -> pd.DataFrame:
+    """A source screen's training pairs with ``residual`` = label minus the gene's rate.
+
+    Raises :class:`DataUnavailableError` when the source's file is missing.
+    """
+    from pqstats.datasets import load_pairs
+
+    pairs = load_pairs(source, task)
+    train = pairs[pairs["split"] == "train"]
+    return train.assign(residual=train["label"] - train.groupby("gene")["label"].transform("mean"))
+
+
 def transfer_sources(dataset: str) -> list[str]:
     """Gene-level datasets from screens other than ``dataset``'s."""
     if dataset not in SCREENS:
@@ -57,19 +69,16 @@ class TransferFeatures:
 
     def fit(self) -> TransferFeatures:
         """Load the training splits of the allowed source screens (missing ones skipped)."""
-        from pqstats.datasets import load_pairs, load_programs
+        from pqstats.datasets import load_programs
 
         outcomes, strengths = [], []
         self.sources_: list[str] = []
         for src in transfer_sources(self.dataset):
             try:
-                pairs = load_pairs(src, self.task)
+                train = _training_residuals(src, self.task)
             except DataUnavailableError:
                 continue
-            train = pairs[pairs["split"] == "train"]
-            rate = train.groupby("gene")["label"].transform("mean")
-            outcomes.append(pd.DataFrame({"pert": train["pert"], "gene": train["gene"],
-                                          "residual": train["label"] - rate}))
+            outcomes.append(train[["pert", "gene", "residual"]])
             per_pert = train.groupby("pert")["label"].mean() - train["label"].mean()
             strengths.append(per_pert.rename("strength").reset_index())
             self.sources_.append(src)
@@ -115,17 +124,15 @@ def response_profiles(dataset: str) -> list:
     import scipy.sparse as sp
     from sklearn.preprocessing import normalize
 
-    from pqstats.datasets import load_pairs
     from pqstats.features.profiles import GeneProfiles
 
     out = []
     for src in transfer_sources(dataset):
         try:
-            pairs = load_pairs(src, "de")
+            train = _training_residuals(src, "de")
         except DataUnavailableError:
             continue
-        train = pairs[pairs["split"] == "train"]
-        resid = train["label"] - train.groupby("gene")["label"].transform("mean")
+        resid = train["residual"]
         perts = pd.Index(np.unique(train["pert"]))
         genes = pd.Index(np.unique(train["gene"]))
         mat = sp.csr_matrix((resid.to_numpy(np.float32),
