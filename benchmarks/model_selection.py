@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from pqstats import models
-from pqstats._io import atomic_write, atomic_write_text
+from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.datasets import load_pairs
 from pqstats.evaluation import grid_search
 
@@ -29,15 +29,6 @@ GRIDS = {
 }
 DATASETS = ("k562", "rpe1", "hepg2", "k562_set")
 OUT = Path("results")
-
-
-def _markdown(wide: pd.DataFrame) -> str:
-    cols = [" ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in wide.columns]
-    lines = [f"| {wide.index.name} | " + " | ".join(cols) + " |",
-             "|---|" + "---|" * len(cols)]
-    for idx, row in wide.iterrows():
-        lines.append(f"| {idx} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -54,7 +45,7 @@ def main() -> None:
                 print(table.to_string(index=False), flush=True)
                 rows.append(table)
     res = pd.concat(rows, ignore_index=True)
-    atomic_write(OUT / "model_selection.csv", lambda tmp: res.to_csv(tmp, index=False))
+    atomic_write_csv(OUT / "model_selection.csv", res)
     write_markdown(res)
 
 
@@ -70,7 +61,8 @@ def write_markdown(res: pd.DataFrame) -> None:
         wide["mean"] = wide.mean(axis=1)
         default = models.get(name).get_params()[param]
         lines += [f"## {name} ({param}; shipped default {default})", "",
-                  _markdown(wide), ""]
+                  markdown_table(wide.set_axis(wide.index.astype(str)).reset_index(),
+                                 floatfmt=".4f"), ""]
     atomic_write_text(OUT / "model_selection.md", "\n".join(lines) + "\n")
     print("wrote results/model_selection.md")
 

@@ -1,4 +1,5 @@
-"""Atomic file writing: write to a temporary file beside the target, then rename."""
+"""Writing results: atomically (temporary file beside the target, then rename), and as
+Markdown tables."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_text"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_csv", "markdown_table"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -31,3 +32,21 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def atomic_write_csv(path: str | os.PathLike, table, **to_csv) -> Path:
+    """Write a DataFrame as CSV atomically (``index=False`` unless given)."""
+    to_csv.setdefault("index", False)
+    return atomic_write(path, lambda tmp: table.to_csv(tmp, **to_csv))
+
+
+def markdown_table(table, floatfmt: str = ".3f") -> str:
+    """A DataFrame as a Markdown table (floats with ``floatfmt``; ``|`` in text escaped)."""
+    cols = [" ".join(map(str, c)).strip() if isinstance(c, tuple) else str(c)
+            for c in table.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in table.itertuples(index=False):
+        cells = [format(v, floatfmt) if isinstance(v, float) else str(v).replace("|", "/")
+                 for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

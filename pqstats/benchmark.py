@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from pqstats import models as model_registry
 from pqstats._fetch import DataUnavailableError
-from pqstats._io import atomic_write, atomic_write_text
+from pqstats._io import atomic_write, atomic_write_csv, atomic_write_text
 from pqstats.datasets import DATASETS, TASKS, load_pairs
 from pqstats.evaluation import evaluate
 
@@ -337,8 +337,7 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
 def write_results(results: pd.DataFrame, out: str | Path = "results") -> list[Path]:
     """Write ``benchmark.csv`` and ``benchmark.md`` into ``out`` atomically."""
     out = Path(out)
-    csv = atomic_write(out / "benchmark.csv",
-                       lambda tmp: results.to_csv(tmp, index=False, float_format="%.6g"))
+    csv = atomic_write_csv(out / "benchmark.csv", results, float_format="%.6g")
     md = atomic_write_text(out / "benchmark.md", results_markdown(results))
     return [csv, md]
 

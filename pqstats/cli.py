@@ -92,7 +92,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
 def _ablation(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pqstats._io import atomic_write, atomic_write_text
+    from pqstats._io import atomic_write_csv, atomic_write_text
     from pqstats.benchmark import ablation_markdown, run_ablation
 
     datasets = [d for d in args.datasets if d != "jurkat"]
@@ -100,8 +100,7 @@ def _ablation(args: argparse.Namespace) -> int:
     table = run_ablation(datasets=datasets, tasks=args.tasks, model=model,
                          n_boot=min(args.n_boot, 200), progress=not args.json)
     out = Path(args.out)
-    atomic_write(out / "ablation.csv", lambda tmp: table.to_csv(tmp, index=False,
-                                                                 float_format="%.6g"))
+    atomic_write_csv(out / "ablation.csv", table, float_format="%.6g")
     text = ablation_markdown(table)
     atomic_write_text(out / "ablation.md", text)
     print(table.to_json(orient="records") if args.json else text)
@@ -164,7 +163,9 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
               max_size=args.max_size, family=args.family, normalise=not args.exact)
     info = res.attrs["queries"][0]
     if args.out:
-        res.to_csv(args.out, index=False)
+        from pqstats._io import atomic_write_csv
+
+        atomic_write_csv(args.out, res)
     if args.json:
         print(res.head(args.top).to_json(orient="records"))
     else:

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.enrichment._ora import ora
 from pqstats.enrichment._text import clean_term, rouge1, semantic_similarity, tokenize
 
@@ -317,29 +318,17 @@ def run_gse(
     return per_cluster, summary, pd.DataFrame(sens)
 
 
-def _markdown(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = [format(v, floatfmt) if isinstance(v, float) else str(v).replace("|", "/")
-                 for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def write_gse(per_cluster: pd.DataFrame, summary: pd.DataFrame,
               sensitivity: pd.DataFrame | None = None,
               out: str | Path = "results") -> list[Path]:
     """Write ``gse_clusters.csv``, ``gse_summary.csv``, ``gse_consensus_top.csv`` (with a
     sensitivity table) and ``gse.md`` under ``out``."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "gse_clusters.csv", out / "gse_summary.csv"]
-    per_cluster.to_csv(paths[0], index=False, float_format="%.6g")
-    summary.to_csv(paths[1], index=False, float_format="%.6g")
+    paths = [atomic_write_csv(out / "gse_clusters.csv", per_cluster, float_format="%.6g"),
+             atomic_write_csv(out / "gse_summary.csv", summary, float_format="%.6g")]
     if sensitivity is not None and not sensitivity.empty:
-        paths.append(out / "gse_consensus_top.csv")
-        sensitivity.to_csv(paths[-1], index=False, float_format="%.6g")
+        paths.append(atomic_write_csv(out / "gse_consensus_top.csv", sensitivity,
+                                      float_format="%.6g"))
     paths.append(out / "gse.md")
     methods = list(dict.fromkeys(per_cluster["method"]))
     first = per_cluster[per_cluster["method"] == methods[0]]
@@ -369,12 +358,12 @@ def write_gse(per_cluster: pd.DataFrame, summary: pd.DataFrame,
         "",
         "## Means",
         "",
-        _markdown(summary),
+        markdown_table(summary),
         "",
     ]
     if sensitivity is not None and not sensitivity.empty:
         text += ["## `consensus`: sensitivity to `top` (ROUGE-1 means)", "",
-                 _markdown(sensitivity), ""]
-    text += ["## Per cluster", "", _markdown(wide), ""]
-    paths[-1].write_text("\n".join(text), encoding="utf-8")
+                 markdown_table(sensitivity), ""]
+    text += ["## Per cluster", "", markdown_table(wide), ""]
+    atomic_write_text(paths[-1], "\n".join(text))
     return paths
