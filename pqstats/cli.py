@@ -302,6 +302,13 @@ def _add_cv(sub) -> None:
     p.set_defaults(func=_cmd_cv)
 
 
+# --- predict / explain / prioritise ----------------------------------------------------
+def _add_screen(sub) -> None:
+    from pqstats.screen_cli import add_screen_parsers
+
+    add_screen_parsers(sub)
+
+
 # --- main --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
@@ -312,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_cv, _add_enrich, _add_gse,
-                _add_kg):
+                _add_kg, _add_screen):
         add(sub)
     return parser
 
@@ -324,6 +331,8 @@ _HINTS = {
     "ChecksumError": "replace the file with the published one",
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
+    "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
+                        "(`pqstats kg text GENE` shows what it knows about a gene)",
 }
 
 
