@@ -23,13 +23,14 @@ when it skips genes; no label reaches a prompt.)
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pqstats.summer.clients import GenerationParams, LLMClient
+from pqstats.summer.clients import GenerationParams, LLMClient, LLMFaultWarning
 from pqstats.summer.describe import GeneDescriber
 from pqstats.summer.prompts import (
     gse_prompt,
@@ -177,9 +178,40 @@ class SummerPredictor:
             ``second_stage`` (answers that needed the answer-only stage).
         """
         c = self.config
-        chat = self.client.endpoint == "chat"
         prompts = self.prompts(pairs[["pert", "gene"]])
-        n, s = len(prompts), c.n_samples
+        # Pairs go to the model in blocks of `concurrency`: all samples of a block, then
+        # its second stages. Consecutive requests then share the block's prompt prefix,
+        # which llama.cpp keeps evaluated (a block of one pair in-process).
+        block = max(1, self.client.concurrency)
+        answers: list[int | None] = []
+        second: list[bool] = []
+        faults_before = self.client.stats["faults"]
+        with warnings.catch_warnings():  # one summary below, not one warning per block
+            warnings.simplefilter("ignore", LLMFaultWarning)
+            for start in range(0, len(prompts), block):
+                a, b = self._answer(prompts[start:start + block])
+                answers += a
+                second += b
+        faults = self.client.stats["faults"] - faults_before
+        if faults:
+            warnings.warn(f"{faults} requests to {self.client.describe()} failed while scoring "
+                          f"{len(prompts)} pairs; those answers count as abstentions",
+                          LLMFaultWarning, stacklevel=2)
+        s = c.n_samples
+        rows = []
+        for i in range(len(prompts)):
+            mine = answers[i * s:(i + 1) * s]
+            score, n_abstain, used = score_answers(mine, c.fallback)
+            rows.append({"score": score, "n_positive": sum(a == 1 for a in mine),
+                         "n_negative": sum(a == 0 for a in mine), "n_abstained": n_abstain,
+                         "fallback": used, "second_stage": sum(second[i * s:(i + 1) * s])})
+        return pd.DataFrame(rows, index=pairs.index)
+
+    def _answer(self, prompts: list) -> tuple[list[int | None], list[bool]]:
+        """Parsed answers (n samples per prompt, in order) and which needed stage two."""
+        c = self.config
+        chat = self.client.endpoint == "chat"
+        s = c.n_samples
         first = [p.messages() if chat else p.text() for p in prompts for _ in range(s)]
         params = [GenerationParams(max_tokens=c.reasoning_tokens, temperature=c.temperature,
                                    top_p=c.top_p, seed=c.seed + i, sample=i)
@@ -196,16 +228,8 @@ class SummerPredictor:
                                         seed=c.seed, sample=j % s) for j in redo]
             for j, r in zip(redo, self.client.generate(follow, fparams), strict=True):
                 answers[j] = parse_answer(r, self.task, first_word=True)
-        rows = []
         redo_set = set(redo)
-        for i in range(n):
-            mine = answers[i * s:(i + 1) * s]
-            score, n_abstain, used = score_answers(mine, c.fallback)
-            rows.append({"score": score, "n_positive": sum(a == 1 for a in mine),
-                         "n_negative": sum(a == 0 for a in mine), "n_abstained": n_abstain,
-                         "fallback": used,
-                         "second_stage": sum(i * s + k in redo_set for k in range(s))})
-        return pd.DataFrame(rows, index=pairs.index)
+        return answers, [j in redo_set for j in range(len(answers))]
 
 
 def sample_test_pairs(dataset: str, task: str, n_pairs: int, seed: int = 0) -> pd.DataFrame:
