@@ -36,6 +36,7 @@ from pqstats.summer import (
     parse_answer,
     run_summer,
 )
+from pqstats.summer.clients import default_threads
 from pqstats.summer.model import DEFAULT_MODEL_SHA256, DEFAULT_MODEL_SIZE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def server(model_path, tmp_path_factory):
     log = tmp_path_factory.mktemp("llama") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-           "--n_threads", str(os.cpu_count() or 1), "--verbose", "False"]
+           "--n_threads", str(default_threads()), "--verbose", "False"]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -134,6 +135,16 @@ def counting_proxy(upstream: str):
         proxy.server_close()
 
 
+@contextmanager
+def _maybe_warns():
+    """Allow (but do not require) an LLMFaultWarning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 def test_model_is_assembled_verified_and_named(model_path):
     from pqstats._fetch import data_dir
     from pqstats.summer.model import model_label, resolve_model
@@ -158,9 +169,12 @@ def test_real_server_answers_completions_and_chat_and_caches(server, tmp_path):
     assert again.generate(prompts, SHORT) == out
     assert again.stats["requests"] == 0 and again.stats["cache_hits"] == 3
     chat = HTTPClient(server, endpoint="chat", cache=cache, timeout=120)
-    reply = chat.generate([[{"role": "user", "content": "Name one gene."}]], SHORT)
-    assert isinstance(reply[0], str) and reply[0].strip()
-    assert chat.stats["faults"] == 0
+    with _maybe_warns():
+        reply = chat.generate([[{"role": "user", "content": "Name one gene."}]], SHORT)
+    # Gemma 270M is a base model: through its chat template it ends the turn at once. The
+    # well-formed empty reply must be an 'empty' abstention (not retried, not cached).
+    assert reply[0] is None or reply[0].strip()
+    assert chat.stats["requests"] == 1 and chat.stats["faults"] == chat.stats["empty"]
 
 
 def test_real_server_summer_prompt_gives_a_parseable_or_counted_answer(server, tmp_path):
@@ -222,7 +236,10 @@ def test_in_process_llama_cpp_client(model_path, tmp_path):
     out = c.generate(["The heart pumps", "Insulin is made in the"], SHORT)
     assert all(isinstance(t, str) and t.strip() for t in out)
     chat = LlamaCppClient(model_path, endpoint="chat", cache=False, n_ctx=512)
-    assert isinstance(chat.generate([[{"role": "user", "content": "Hi"}]], SHORT)[0], str)
+    with _maybe_warns():
+        reply = chat.generate([[{"role": "user", "content": "Hi"}]], SHORT)[0]
+    assert reply is None or reply.strip()  # base model: often an empty turn (counted)
+    assert chat.stats["faults"] == chat.stats["empty"]
     # a prompt longer than the context is a counted abstention, not a crash
     with pytest.warns(Warning, match="count as abstentions"):
         assert c.generate(["word " * 2000], SHORT) == [None]
@@ -231,17 +248,17 @@ def test_in_process_llama_cpp_client(model_path, tmp_path):
 
 @pytest.mark.integration
 def test_summer_end_to_end_on_a_k562_sample_through_the_server(server, tmp_path):
-    c = HTTPClient(server, cache=ResponseCache(tmp_path / "c"), timeout=120, concurrency=2)
+    c = HTTPClient(server, cache=ResponseCache(tmp_path / "c"), timeout=120, concurrency=1)
     config = SummerConfig(n_examples=4, n_samples=1, reasoning_tokens=8, max_chars=300)
-    row, scored = run_summer(c, "k562", "de", n_pairs=12, config=config, n_boot=50)
+    row, scored = run_summer(c, "k562", "de", n_pairs=8, config=config, n_boot=50)
     assert row["model"] == "summer[gemma3-270m-q4_k_m]" and row["track"] == "strict"
-    assert row["n_pairs"] == len(scored) <= 12 and row["n_genes"] >= 1
+    assert row["n_pairs"] == len(scored) <= 8 and row["n_genes"] >= 1
     assert np.isfinite(row["auroc"]) and 0 <= row["abstention_rate"] <= 1
     assert scored["score"].between(0, 1).all() and row["faults"] == 0
     assert "abstained" in row["note"] and "random genes with both classes" in row["note"]
     # scores come from the cache the second time: identical, no request
     again = HTTPClient(server, cache=ResponseCache(tmp_path / "c"))
-    row2, scored2 = run_summer(again, "k562", "de", n_pairs=12, config=config, n_boot=50)
+    row2, scored2 = run_summer(again, "k562", "de", n_pairs=8, config=config, n_boot=50)
     assert again.stats["requests"] == 0
     np.testing.assert_array_equal(scored["score"], scored2["score"])
 

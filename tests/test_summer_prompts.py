@@ -50,7 +50,7 @@ def test_dir_prompt_asks_up_or_down_and_shows_directions():
 def test_followups_carry_the_reasoning_and_ask_for_the_answer_only():
     p = pair_prompt("de", "k562", "A", "B", "A.", "B.")
     text = p.followup_text("  Both are ribosomal.  ")
-    assert text.endswith("Reasoning: Both are ribosomal.\nAnswer:")
+    assert text.endswith("Reasoning: Both are ribosomal.\nSo:\n- knockdown of A: B is")
     msgs = p.followup_messages("Both are ribosomal.")
     assert msgs[2] == {"role": "assistant", "content": "Both are ribosomal."}
     assert "(Yes or No)" in msgs[3]["content"]
@@ -112,6 +112,8 @@ def test_parse_answer(text, task, expected):
 
 @pytest.mark.parametrize("text, task, expected", [
     (" Yes, because", "de", 1), ("no.", "de", 0), ("**Down**", "dir", 0), ("Up", "dir", 1),
+    (" not differentially expressed", "de", 0), (" differentially expressed\n-", "de", 1),
+    (" not sure", "de", None), (" not", "de", None),
     ("Maybe yes", "de", None), ("", "de", None), ("...", "dir", None),
 ])
 def test_parse_first_word(text, task, expected):

@@ -85,11 +85,11 @@ def test_scores_mean_of_answers_two_stage_abstain_and_fallback(k562):
 
     def rule(prompt, params):
         query = _query(prompt)
-        stage_two = prompt.endswith("Answer:")
+        stage_two = prompt.endswith(" is") and "\nSo:\n- knockdown of" in prompt
         if query == p0:  # always says yes in the reasoning
             return "They share a pathway.\nAnswer: Yes"
         if query == p1:  # reasoning without an answer; the second stage says no
-            return " No." if stage_two else "Both are involved in translation and"
+            return " not differentially expressed" if stage_two else "Both are in translation"
         if query == p2:  # sample 0 yes, sample 1 no, sample 2 unparseable twice
             if stage_two:
                 return " perhaps"

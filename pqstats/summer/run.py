@@ -86,7 +86,7 @@ class SummerConfig:
     n_examples: int = 8
     n_samples: int = 3
     reasoning_tokens: int = 48
-    answer_tokens: int = 3
+    answer_tokens: int = 5
     temperature: float = 0.7
     top_p: float = 0.95
     seed: int = 0
@@ -366,8 +366,9 @@ def run_summer_gse(client: LLMClient, kinds: tuple[str, ...] = ("pert", "gene"),
                     names[g] = str(d["name"])
             text, messages = gse_prompt(kind, genes, names)
             prompts.append(messages if chat else text)
-        params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=seed,
-                                  stop=("\n",) if not chat else ())
+        # no stop string: a base model often starts with a line break; the first
+        # non-empty line is the description (parse_description)
+        params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=seed)
         replies = client.generate(prompts, params)
         desc = [parse_description(r) for r in replies]
         for c, label, d in zip(table["cluster"], table["label"], desc, strict=True):
