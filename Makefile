@@ -37,10 +37,12 @@ bench: setup data
 	@mkdir -p results
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
-# Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and the GSE clusters;
-# another model: make llm-demo SUMMER_ARGS='--model PATH.gguf' (or '--server URL').
+# Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and GSE clusters, sized to
+# run in about 10 minutes on 2 busy cores. Another model: make llm-demo
+# SUMMER_ARGS='--model PATH.gguf' (or '--server URL'); the full sample: SUMMER_DEMO=
+SUMMER_DEMO ?= --n-pairs 24 --samples 2 --reasoning-tokens 8 --gse-clusters 8
 llm-demo: setup data
-	$(BIN)/pqstats summer run --dataset k562 --tasks de,dir,gse --n-pairs 200 $(SUMMER_ARGS)
+	$(BIN)/pqstats summer run --dataset k562 --tasks de,dir,gse $(SUMMER_DEMO) $(SUMMER_ARGS)
 
 lint: setup
 	$(BIN)/ruff check pqstats tests benchmarks

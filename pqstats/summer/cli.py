@@ -60,6 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         row, _ = run_summer(client, args.dataset, task, n_pairs=args.n_pairs, config=config,
                             kg=kg, sample_seed=args.sample_seed, n_boot=args.n_boot)
         rows.append(row)
+        write_summer([row], None, args.out)  # a later failure keeps the finished rows
         say(f"{args.dataset} {task}: per-gene AUROC {row['auroc']:.3f} "
             f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] over {row['n_genes']} genes, "
             f"pooled {row['pooled_auroc']:.3f}; abstained {row['abstention_rate']:.1%}; "

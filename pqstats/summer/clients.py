@@ -22,10 +22,11 @@ Faults
     A server that is down, a timeout, an HTTP error, a malformed (non-JSON or wrongly
     shaped) or empty reply never raises: the request's answer is ``None`` (the caller
     counts it as an abstention), :attr:`LLMClient.stats` counts it by kind, each fault is
-    logged, and one :class:`LLMFaultWarning` per :meth:`~LLMClient.generate` call sums
-    them up. Only :meth:`HTTPClient.check` raises (:class:`LLMUnavailableError`): the
-    command line calls it first, so that a wrong URL stops the run with a clear message
-    instead of turning every answer into an abstention.
+    logged (level INFO, logger ``pqstats.summer.clients``), and one
+    :class:`LLMFaultWarning` per :meth:`~LLMClient.generate` call sums them up. Only
+    :meth:`HTTPClient.check` raises (:class:`LLMUnavailableError`): the command line
+    calls it first, so that a wrong URL stops the run with a clear message instead of
+    turning every answer into an abstention.
 """
 
 from __future__ import annotations
@@ -359,8 +360,8 @@ class LLMClient:
                     continue
                 self._stats.add("faults")
                 self._stats.add(fault.kind)
-                log.warning("%s: %s (%s); counted as an abstention", self.describe(),
-                            fault, fault.kind)
+                log.info("%s: %s (%s); counted as an abstention", self.describe(), fault,
+                         fault.kind)
                 return None
             self._stats.add("answered")
             return text
