@@ -217,3 +217,51 @@ def test_retrieval_of_a_pair_does_not_depend_on_other_queries():
     r2 = ExampleRetriever(_toy_profiles(), k=5).fit(_toy_train())
     r2.retrieve("P3", "H3")
     pd.testing.assert_frame_equal(alone, r2.retrieve("Q", "G"))
+
+
+# ------------------------------------------------------------------ summarize
+class _FakeGraph:
+    """Only what describe_gene reads: gene_text."""
+
+    def gene_text(self, gene, max_terms=10, max_interactors=20):
+        return "\n".join([
+            f"{gene} (ribosomal protein {gene}); also known as X1, X2. Type: protein-coding.",
+            "Biological process (GO): cytoplasmic translation; translation.",
+            "Reactome pathways: Peptide chain elongation (and 30 more).",
+            "Hallmark gene sets: HALLMARK_MYC_TARGETS_V1.",
+            "Regulated by (TRRUST): KHSRP (unknown).",
+        ])
+
+
+def test_describe_gene_keeps_name_and_chosen_sections_within_the_budget():
+    from pqstats.summer import describe_gene
+
+    text = describe_gene(_FakeGraph(), "RPL3")
+    assert text.startswith("RPL3 (ribosomal protein RPL3). Biological process (GO):")
+    assert "also known as" not in text and "protein-coding" not in text
+    assert "Reactome pathways" in text and "Hallmark" not in text and "TRRUST" not in text
+    # sections that do not fit are left out whole; the name line always stays
+    assert describe_gene(_FakeGraph(), "RPL3", max_chars=80) == "RPL3 (ribosomal protein RPL3)."
+    assert len(describe_gene(_FakeGraph(), "RPL3", max_chars=100)) <= 100
+
+
+def test_condensed_descriptions_are_used_and_a_failure_keeps_the_graph_text():
+    from pqstats.summer import GeneDescriber
+    from pqstats.summer.clients import LLMClient, _Fault
+
+    class Condenser(LLMClient):
+        model = "condenser"
+
+        def _request(self, prompt, params):
+            if "gene RPL4" in prompt:
+                raise _Fault("timeout", "slow")
+            return "  It builds\nribosomes.  "
+
+    client = Condenser(cache=False, retries=0)
+    d = GeneDescriber(_FakeGraph(), client=client, programmes={"P1": ["A", "B"]})
+    with pytest.warns(Warning, match="1 of 2 requests"):
+        out = d.describe_many(["RPL3", "RPL4", "P1"])
+    assert out["RPL3"] == "RPL3: It builds ribosomes."
+    assert out["RPL4"].startswith("RPL4 (ribosomal protein RPL4). Biological process")
+    assert out["P1"].startswith("P1: a gene programme of 2 co-regulated genes (A, B)")
+    assert d("RPL3") == out["RPL3"] and client.stats["requests"] == 2  # memoised

@@ -112,14 +112,15 @@ class GeneDescriber:
         genes = list(dict.fromkeys(genes))
         todo = [g for g in genes if g not in self._memo]
         texts = {g: self.deterministic(g) for g in todo}
-        if self.client is not None and todo:
+        condense = [g for g in todo if g not in self.programmes]  # genes, not programmes
+        if self.client is not None and condense:
             from pqstats.summer.clients import GenerationParams
 
             params = GenerationParams(max_tokens=self.condense_tokens, temperature=0.0,
                                       stop=("\n\n",))
-            prompts = [self._condense_prompt(g, texts[g]) for g in todo]
+            prompts = [self._condense_prompt(g, texts[g]) for g in condense]
             replies = self.client.generate(prompts, params)
-            for g, reply in zip(todo, replies, strict=True):
+            for g, reply in zip(condense, replies, strict=True):
                 if reply and reply.strip():
                     texts[g] = f"{g}: {' '.join(reply.split())}"
         self._memo.update(texts)
