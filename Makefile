@@ -40,7 +40,7 @@ bench: setup data
 # Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and GSE clusters, sized to
 # run in about 10 minutes on 2 busy cores. Another model: make llm-demo
 # SUMMER_ARGS='--model PATH.gguf' (or '--server URL'); the full sample: SUMMER_DEMO=
-SUMMER_DEMO ?= --n-pairs 24 --samples 2 --reasoning-tokens 8 --gse-clusters 8
+SUMMER_DEMO ?= --n-pairs 60 --samples 2 --reasoning-tokens 8 --gse-clusters 12
 llm-demo: setup data
 	$(BIN)/pqstats summer run --dataset k562 --tasks de,dir,gse $(SUMMER_DEMO) $(SUMMER_ARGS)
 

@@ -153,7 +153,8 @@ def add_summer_parser(sub) -> None:
                                     "write results/summer.csv and summer.md")
     p.add_argument("--dataset", default="k562", help="k562, rpe1, hepg2, jurkat or k562_set")
     p.add_argument("--tasks", type=_csv, default=["de", "dir", "gse"],
-                   help="comma-separated from de, dir, gse (default: all three)")
+                   help="comma-separated from de, dir, gse (the K562 gene-set clusters, "
+                        "whatever --dataset is; default: all three)")
     p.add_argument("--n-pairs", type=int, default=200,
                    help="test pairs per task: all test pairs of random scorable genes")
     p.add_argument("--sample-seed", type=int, default=0, help="seed of the gene sample")
