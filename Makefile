@@ -37,9 +37,9 @@ bench: setup data
 	@mkdir -p results
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
-# Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and GSE clusters, sized to
-# run in about 10 minutes on 2 busy cores. Another model: make llm-demo
-# SUMMER_ARGS='--model PATH.gguf' (or '--server URL'); the full sample: SUMMER_DEMO=
+# Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and GSE clusters: about
+# 6 minutes on 2 free cores (16 while another job shared them). Another model: make llm-demo
+# SUMMER_ARGS='--model PATH.gguf' (or '--server URL'); the CLI's defaults: SUMMER_DEMO=
 SUMMER_DEMO ?= --n-pairs 60 --samples 2 --reasoning-tokens 8 --gse-clusters 12
 llm-demo: setup data
 	$(BIN)/pqstats summer run --dataset k562 --tasks de,dir,gse $(SUMMER_DEMO) $(SUMMER_ARGS)

@@ -278,3 +278,10 @@ def test_cli_runs_gse_through_the_server_and_writes_results(server, tmp_path, ca
     gse = pd.read_csv(out / "summer_gse.csv")
     assert set(gse["kind"]) == {"pert", "gene", "all"}
     assert (gse.loc[gse["kind"] == "all", "n_clusters"] == 4).all()
+
+
+def test_cli_model_prints_the_assembled_path(model_path, capsys):
+    from pqstats.cli import main
+
+    assert main(["summer", "model"]) == 0
+    assert capsys.readouterr().out.strip() == str(model_path)

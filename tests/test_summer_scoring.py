@@ -147,3 +147,12 @@ def test_write_summer_keeps_other_models_rows(tmp_path):
                                                                       "summer[a]": 0.55}
     assert "summer[a]" in (tmp_path / "summer.md").read_text()
     assert np.isfinite(table["auroc"]).all()
+
+
+def test_cli_prints_a_prompt_without_a_model(capsys):
+    from pqstats.cli import main
+
+    assert main(["summer", "prompt", "MYC", "RPL3", "--task", "dir", "--examples", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "Question: when MYC is knocked down by CRISPRi, the gene RPL3" in text
+    assert text.count("\n- knockdown of ") == 3 and text.rstrip().endswith("Reasoning:")
