@@ -8,14 +8,14 @@ export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: setup data test benchmark ablation select bench lint clean
+.PHONY: setup data test benchmark ablation select bench lint clean llm-demo
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,text,dask,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,text,dask,ray,llm]'
 	touch $@
 
 data: setup
@@ -36,6 +36,13 @@ select: setup data
 bench: setup data
 	@mkdir -p results
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+# Summer with the local Gemma 3 270M on a K562 sample (DE, Dir) and GSE clusters: about
+# 6 minutes on 2 free cores (16 while another job shared them). Another model: make llm-demo
+# SUMMER_ARGS='--model PATH.gguf' (or '--server URL'); the CLI's defaults: SUMMER_DEMO=
+SUMMER_DEMO ?= --n-pairs 60 --samples 2 --reasoning-tokens 8 --gse-clusters 12
+llm-demo: setup data
+	$(BIN)/pqstats summer run --dataset k562 --tasks de,dir,gse $(SUMMER_DEMO) $(SUMMER_ARGS)
 
 lint: setup
 	$(BIN)/ruff check pqstats tests benchmarks

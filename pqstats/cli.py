@@ -242,6 +242,13 @@ def _add_kg(sub) -> None:
     add_kg_parser(sub)  # kg build / kg stats / kg text
 
 
+# --- summer ------------------------------------------------------------------------
+def _add_summer(sub) -> None:
+    from pqstats.summer.cli import add_summer_parser
+
+    add_summer_parser(sub)  # summer run / summer prompt / summer model
+
+
 # --- cv ----------------------------------------------------------------------------
 def _parse_grid(items: list[str]) -> dict[str, list]:
     grid = {}
@@ -319,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_cv, _add_enrich, _add_gse,
-                _add_kg, _add_screen):
+                _add_kg, _add_summer, _add_screen):
         add(sub)
     return parser
 

@@ -1,0 +1,188 @@
+"""The ``pqstats summer`` subcommands: run, prompt, model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+__all__ = ["add_summer_parser", "make_client"]
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def make_client(args: argparse.Namespace):
+    """The client the arguments ask for: ``--server URL`` (HTTP) or ``--model PATH``
+    (in-process; default: pqstats' Gemma 3 270M)."""
+    from pqstats.summer.clients import HTTPClient, LlamaCppClient, ResponseCache
+
+    cache = False if args.no_cache else (ResponseCache(args.cache_dir) if args.cache_dir
+                                         else True)
+    if args.server:
+        client = HTTPClient(args.server, model=args.model_name, endpoint=args.endpoint,
+                            timeout=args.timeout, retries=args.retries,
+                            concurrency=args.concurrency, cache=cache)
+        client.check()  # a wrong URL stops here, with the URL and the fix
+        return client
+    client = LlamaCppClient(args.model, endpoint=args.endpoint, n_ctx=args.n_ctx,
+                            n_threads=args.threads, cache=cache, model_name=args.model_name)
+    client.load()
+    return client
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pqstats.datasets import DATASETS
+    from pqstats.summer.run import SummerConfig, run_summer, run_summer_gse, write_summer
+
+    if args.dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {args.dataset!r}; choose one of {', '.join(DATASETS)}")
+    bad = [t for t in args.tasks if t not in ("de", "dir", "gse")]
+    if bad:
+        raise ValueError(f"unknown task {', '.join(bad)}; choose from de, dir, gse")
+    config = SummerConfig(n_examples=args.examples, n_samples=args.samples,
+                          reasoning_tokens=args.reasoning_tokens, temperature=args.temperature,
+                          seed=args.seed, condense=args.condense)
+    t0 = time.perf_counter()
+    client = make_client(args)
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    say(f"model {client.model} via {client.describe()} ({client.endpoint}); "
+        f"ready in {time.perf_counter() - t0:.1f} s")
+    rows = []
+    kg = None
+    for task in [t for t in args.tasks if t != "gse"]:
+        if kg is None:
+            from pqstats.features.pairs import load_graph
+
+            kg = load_graph()
+        row, _ = run_summer(client, args.dataset, task, n_pairs=args.n_pairs, config=config,
+                            kg=kg, sample_seed=args.sample_seed, n_boot=args.n_boot)
+        rows.append(row)
+        write_summer([row], None, args.out)  # a later failure keeps the finished rows
+        say(f"{args.dataset} {task}: per-gene AUROC {row['auroc']:.3f} "
+            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] over {row['n_genes']} genes, "
+            f"pooled {row['pooled_auroc']:.3f}; abstained {row['abstention_rate']:.1%}; "
+            f"{row['seconds']:.0f} s")
+    gse = None
+    if "gse" in args.tasks:
+        _, gse = run_summer_gse(client, max_clusters=args.gse_clusters,
+                                semantic=not args.no_semantic, seed=args.seed)
+        last = gse[gse["kind"] == "all"].iloc[0]
+        say(f"gse: ROUGE-1 recall {last['rouge1_recall']:.3f} over {last['n_clusters']} "
+            f"clusters, {last['abstained']} empty descriptions")
+    paths = write_summer(rows, gse, args.out)
+    stats = client.stats
+    faults = ", ".join(f"{k} {v}" for k, v in stats.items()
+                       if k not in ("requests", "cache_hits", "answered", "faults") and v)
+    say(f"requests {stats['requests']}, cache hits {stats['cache_hits']}, faults "
+        f"{stats['faults']}{' (' + faults + ')' if faults else ''}; total "
+        f"{time.perf_counter() - t0:.0f} s")
+    if args.json:
+        print(json.dumps({"rows": [{k: v for k, v in r.items()} for r in rows],
+                          "gse": None if gse is None else gse.to_dict("records"),
+                          "stats": dict(stats)}, default=str))
+    else:
+        say("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _cmd_prompt(args: argparse.Namespace) -> int:
+    from pqstats.datasets import load_pairs
+    from pqstats.features.pairs import load_graph
+    from pqstats.summer.run import SummerConfig, SummerPredictor
+
+    pairs = load_pairs(args.dataset, args.task)
+    train = pairs[pairs["split"] == "train"]
+    model = SummerPredictor(_NoClient(), args.dataset, args.task, kg=load_graph(),
+                            config=SummerConfig(n_examples=args.examples)).fit(train)
+    import pandas as pd
+
+    prompt = model.prompts(pd.DataFrame({"pert": [args.pert], "gene": [args.gene]}))[0]
+    if args.chat:
+        print(json.dumps(prompt.messages(), indent=2))
+    else:
+        print(prompt.text())
+    return 0
+
+
+class _NoClient:
+    """Stands in for a client where only prompts are built."""
+
+    endpoint = "completions"
+    model = "none"
+
+
+def _cmd_model(args: argparse.Namespace) -> int:
+    from pqstats.summer.model import default_model_path
+
+    print(default_model_path())
+    return 0
+
+
+def _backend(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--model", default=None, metavar="PATH.gguf",
+                       help="run this GGUF model in-process with llama-cpp-python "
+                            "(default: Gemma 3 270M, assembled by `pqstats summer model`)")
+    where.add_argument("--server", default=None, metavar="URL",
+                       help="an OpenAI-compatible server instead, e.g. http://127.0.0.1:8080 "
+                            "(llama.cpp, vLLM, ollama)")
+    p.add_argument("--endpoint", choices=["completions", "chat"], default="completions",
+                   help="text completions (base models; default) or chat messages "
+                        "(instruction-tuned models)")
+    p.add_argument("--model-name", default=None,
+                   help="name for tables and the cache (default: from the file / server)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (server)")
+    p.add_argument("--retries", type=int, default=2, help="retries per request (server)")
+    p.add_argument("--concurrency", type=int, default=2, help="requests in flight (server)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (in-process)")
+    p.add_argument("--n-ctx", type=int, default=2048, help="context length (in-process)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--cache-dir", default=None,
+                   help="reply cache folder (default: data/cache/llm)")
+
+
+def add_summer_parser(sub) -> None:
+    """Add ``summer`` with its subcommands to an argparse subparsers object."""
+    summer = sub.add_parser("summer", help="Summer: a local language model on the benchmark "
+                                           "(needs pqstats[llm])")
+    ssub = summer.add_subparsers(dest="summer_command", metavar="SUMMER_COMMAND", required=True)
+    p = ssub.add_parser("run", help="score a test sample (DE, Dir) and the GSE clusters; "
+                                    "write results/summer.csv and summer.md")
+    p.add_argument("--dataset", default="k562", help="k562, rpe1, hepg2, jurkat or k562_set")
+    p.add_argument("--tasks", type=_csv, default=["de", "dir", "gse"],
+                   help="comma-separated from de, dir, gse (the K562 gene-set clusters, "
+                        "whatever --dataset is; default: all three)")
+    p.add_argument("--n-pairs", type=int, default=200,
+                   help="test pairs per task: all test pairs of random scorable genes")
+    p.add_argument("--sample-seed", type=int, default=0, help="seed of the gene sample")
+    p.add_argument("--gse-clusters", type=int, default=None,
+                   help="first N labelled clusters of each kind (default: all 52 + 25)")
+    p.add_argument("--samples", type=int, default=3, help="answers sampled per pair")
+    p.add_argument("--examples", type=int, default=8, help="retrieved training outcomes")
+    p.add_argument("--reasoning-tokens", type=int, default=48,
+                   help="token budget of the chain of thought")
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (sample i: seed + i)")
+    p.add_argument("--condense", action="store_true",
+                   help="let the model condense the gene descriptions first")
+    p.add_argument("--no-semantic", action="store_true",
+                   help="GSE: skip the MiniLM similarity (no 'text' extra needed)")
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    _backend(p)
+    p.set_defaults(func=_cmd_run)
+    p = ssub.add_parser("prompt", help="print the prompt of one pair (no model needed)")
+    p.add_argument("pert", help="the knocked-down gene")
+    p.add_argument("gene", help="the measured gene")
+    p.add_argument("--dataset", default="k562")
+    p.add_argument("--task", default="de", choices=["de", "dir"])
+    p.add_argument("--examples", type=int, default=8)
+    p.add_argument("--chat", action="store_true", help="as chat messages (JSON)")
+    p.set_defaults(func=_cmd_prompt)
+    p = ssub.add_parser("model", help="assemble the default model into the data cache and "
+                                      "print its path")
+    p.set_defaults(func=_cmd_model)
