@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from pqstats import models as model_registry
 from pqstats._fetch import DataUnavailableError
-from pqstats._io import atomic_write, atomic_write_csv, atomic_write_text
+from pqstats._io import atomic_write
 from pqstats.datasets import DATASETS, TASKS, load_pairs
 from pqstats.evaluation import evaluate
 
@@ -145,8 +145,10 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
 
 
 def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
-          n_boot: int, cache: bool = True) -> dict:
+          n_boot: int, cache: bool = True, keep: dict | None = None) -> dict:
     scores, seconds = _cached_fit_predict(model_name, dataset, task, track, pairs, cache)
+    if keep is not None:
+        keep[(dataset, task, track, model_name)] = scores
     metrics = evaluate(pairs[pairs["split"] == "test"], scores, n_boot=n_boot)
     return {"dataset": dataset, "task": task, "track": track, "model": model_name,
             **{k: metrics[k] for k in ("auroc", "ci_low", "ci_high", "auprc", "n_genes")},
@@ -161,6 +163,7 @@ def run_benchmark(
     n_boot: int = 1000,
     progress: bool = True,
     cache: bool = True,
+    scores_out: dict | None = None,
 ) -> pd.DataFrame:
     """Fit and score every model on every dataset x task x track.
 
@@ -178,6 +181,10 @@ def run_benchmark(
         Reuse test scores cached under ``data_dir()/cache/benchmark`` when every input
         (model parameters, data, pqstats' code) is unchanged; ``seconds`` then reports
         the original fit.
+    scores_out : dict, optional
+        When given, filled with ``(dataset, task, track, model) → test scores`` (in the
+        order of the test rows of :func:`pqstats.datasets.load_pairs`), e.g. for the
+        ROC curves of :func:`pqstats.report.write_report`.
 
     Returns
     -------
@@ -208,7 +215,8 @@ def run_benchmark(
         for track in tracks:
             for model_name in models:
                 bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
-                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache))
+                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache,
+                                  scores_out))
                 bar.update(1)
     bar.close()
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -348,10 +356,23 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
     return "\n".join(lines) + "\n"
 
 
-def write_results(results: pd.DataFrame, out: str | Path = "results") -> list[Path]:
-    """Write ``benchmark.csv`` and ``benchmark.md`` into ``out`` atomically."""
-    out = Path(out)
-    csv = atomic_write_csv(out / "benchmark.csv", results, float_format="%.6g")
-    md = atomic_write_text(out / "benchmark.md", results_markdown(results))
-    return [csv, md]
+def write_results(results: pd.DataFrame, out: str | Path = "results",
+                  figures: bool = False, scores: dict | None = None,
+                  progress: bool = False) -> list[Path]:
+    """Write ``benchmark.csv`` and ``benchmark.md`` (and the figures) into ``out``.
+
+    Every file is written atomically. With ``figures=True`` the PNGs of
+    :mod:`pqstats.report` go to ``out/figures`` and ``benchmark.md`` shows them; extra
+    rows (``summer.csv``), the ablation and the enrichment results found in ``out`` join
+    the report. ``scores`` (from ``run_benchmark(scores_out=...)``) feed the ROC curves.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``benchmark.csv``, ``benchmark.md``, then each figure.
+    """
+    from pqstats.report import write_report
+
+    return write_report(results, out, scores=scores, figures=figures, roc=figures,
+                        progress=progress)
 
