@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from pqstats import models as model_registry
 from pqstats._fetch import DataUnavailableError
 from pqstats._io import atomic_write
+from pqstats._progress import tqdm
 from pqstats.datasets import DATASETS, TASKS, load_pairs
 from pqstats.evaluation import evaluate
 

@@ -395,7 +395,7 @@ def cross_validate(
     jobs = (delayed(_fit_score_fold)(model, pairs, shipped, folds, random_state, k)
             for k in range(folds))
     if progress:
-        from tqdm.auto import tqdm
+        from pqstats._progress import tqdm
 
         scores = list(tqdm(Parallel(n_jobs=n_jobs, return_as="generator")(jobs),
                            total=folds, desc="cv folds", unit="fold"))
@@ -433,7 +433,8 @@ def grid_search(
     """
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
-    from tqdm.auto import tqdm
+
+    from pqstats._progress import tqdm
 
     rows = []
     for params in tqdm(ParameterGrid(param_grid), desc="grid search", unit="setting",

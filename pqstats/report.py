@@ -637,8 +637,7 @@ def _roc_inputs(results: pd.DataFrame, scores: Mapping | None, progress: bool,
     :func:`pqstats.benchmark.run_benchmark` collects them) or else from the benchmark's
     score cache (a cold cache refits the model).
     """
-    from tqdm.auto import tqdm
-
+    from pqstats._progress import tqdm
     from pqstats.benchmark import _cached_fit_predict
     from pqstats.datasets import load_pairs
 
