@@ -117,19 +117,24 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
     """:func:`fit_predict`, with the test scores cached on disk keyed by every input.
 
     The key holds the model's parameters, the cell, a hash of the pairs (labels of the
-    training rows included) and :func:`_source_digest`; the knowledge files are pinned by
+    training rows included), :func:`_source_digest` and, when some are left out
+    (``PQSTATS_EXCLUDE_SOURCES``), the graph's sources; the knowledge files are pinned by
     checksums in the code. A warm rerun of the benchmark therefore only re-scores.
     """
     if not cache:
         return fit_predict(model_name, dataset, task, track, pairs)
     from pqstats._fetch import data_dir
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, default_graph_sources
 
     params = model_registry.get(model_name).get_params()
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
-    key = hashlib.sha256(json.dumps(
-        {"model": model_name, "params": params, "cell": [dataset, task, track],
-         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()},
-        sort_keys=True, default=str).encode()).hexdigest()[:32]
+    parts = {"model": model_name, "params": params, "cell": [dataset, task, track],
+             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()}
+    graph_sources = default_graph_sources()
+    if graph_sources != DEFAULT_GRAPH_SOURCES:  # e.g. PQSTATS_EXCLUDE_SOURCES=corum
+        parts["graph_sources"] = list(graph_sources)
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
+                         ).hexdigest()[:32]
     path = data_dir() / "cache" / "benchmark" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as f:

@@ -218,8 +218,9 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
 
     genes = read_gene_list(args.genes)
     background = read_gene_list(args.background) if args.background else k562_background()
-    res = ora(genes, args.libraries or list(PQSTATS_LIBRARIES), background, min_size=args.min_size,
-              max_size=args.max_size, family=args.family, normalise=not args.exact)
+    res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
+              min_size=args.min_size, max_size=args.max_size, family=args.family,
+              normalise=not args.exact)
     info = res.attrs["queries"][0]
     if args.out:
         from pqstats._io import atomic_write_csv
@@ -237,6 +238,16 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_libraries(libraries) -> list[str]:
+    """Libraries less the sources named in ``$PQSTATS_EXCLUDE_SOURCES`` (e.g. corum)."""
+    import os
+
+    from pqstats.knowledge.graph import EXCLUDE_ENV
+
+    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")}
+    return [name for name in libraries if name not in excluded]
+
+
 def _pd_options():
     import pandas as pd
 
@@ -250,7 +261,7 @@ def _add_enrich(sub) -> None:
     p.add_argument("--libraries", type=_csv_list, default=None,
                    help="comma-separated gene-set libraries of pqstats.knowledge (default: "
                         "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
-                        "WikiPathways 2023)")
+                        "WikiPathways 2023, less any named in $PQSTATS_EXCLUDE_SOURCES)")
     p.add_argument("--background", default=None,
                    help="file of background genes (default: the 8,454 measured K562 genes)")
     p.add_argument("--family", choices=["tested", "overlapping"], default="tested",

@@ -658,6 +658,13 @@ def _roc_inputs(results: pd.DataFrame, scores: Mapping | None, progress: bool,
     return curves
 
 
+def _excluded_note() -> str:
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES
+
+    left_out = [s for s in DEFAULT_GRAPH_SOURCES if s not in graph_sources_used()]
+    return (f" **Left out of this run's graph:** {', '.join(left_out)}." if left_out else "")
+
+
 def _figure_section(title: str, rel: str, caption: str) -> list[str]:
     return [f"### {title}", "", f"![{title}]({rel})", "", caption, ""]
 
@@ -730,12 +737,16 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
         lines += ["", "## Knowledge behind the models", "",
                   "Versions from the source manifest (`pqstats.knowledge.SOURCES`); the "
                   "files are verified against these checksums before use. "
-                  "Non-commercial sources are marked; see the README to leave CORUM out.",
+                  "Non-commercial sources are marked; `PQSTATS_EXCLUDE_SOURCES=corum` "
+                  "leaves CORUM out (see the README)."
+                  + _excluded_note(),
                   "", "| source | version | licence | what | sha256 |",
                   "|---|---|---|---|---|"]
         for r in knowledge.itertuples():
-            flag = " **(non-commercial)**" if r.non_commercial else ""
-            lines.append(f"| {r.source} | {r.version} | {r.licence}{flag} | "
+            flag = (" **(non-commercial)**" if r.non_commercial
+                    and "non-commercial" not in r.licence.lower() else "")
+            licence = (f"**{r.licence}**" if r.non_commercial else r.licence)
+            lines.append(f"| {r.source} | {r.version} | {licence}{flag} | "
                          f"{r.description.replace('|', '/')} | `{r.sha256}` |")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -106,7 +106,7 @@ def test_report_lists_knowledge_versions_from_the_manifest(tmp_path):
     assert "## Knowledge behind the models" in md
     for name in ("go", "corum", "reactome"):
         assert f"| {name} | {SOURCES[name].version} |" in md
-    assert "non-commercial" in md
+    assert "| corum | 4.1 (2022-11-28) | **CC BY-NC 4.0 (NON-COMMERCIAL)** |" in md
 
 
 def test_summer_rows_join_the_report_when_present(tmp_path):

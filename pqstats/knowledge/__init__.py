@@ -21,9 +21,11 @@ from pqstats.knowledge.go import GoDag, go_annotations, load_go
 from pqstats.knowledge.graph import (
     DEFAULT_GRAPH_SOURCES,
     EDGE_TYPES,
+    EXCLUDE_ENV,
     GRAPH_SOURCES,
     KnowledgeGraph,
     build_knowledge_graph,
+    default_graph_sources,
 )
 from pqstats.knowledge.readers import (
     GeneSetRecord,
@@ -74,6 +76,8 @@ __all__ = [
     "build_knowledge_graph",
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
+    "EXCLUDE_ENV",
+    "default_graph_sources",
     "EDGE_TYPES",
     "coverage_table",
     "symbol_coverage_table",

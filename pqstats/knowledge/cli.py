@@ -82,11 +82,12 @@ def _cmd_text(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, GRAPH_SOURCES
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, EXCLUDE_ENV, GRAPH_SOURCES
 
-    p.add_argument("--sources", type=_csv, default=list(DEFAULT_GRAPH_SOURCES),
+    p.add_argument("--sources", type=_csv, default=None,
                    help=f"comma-separated graph sources from {','.join(GRAPH_SOURCES)} "
-                        f"(default: {','.join(DEFAULT_GRAPH_SOURCES)})")
+                        f"(default: {','.join(DEFAULT_GRAPH_SOURCES)}, less any named in "
+                        f"${EXCLUDE_ENV})")
     p.add_argument("--drop-iea", action="store_true", help="drop electronic GO annotations")
     p.add_argument("--max-degree", type=int, default=1000,
                    help="remove GO/STRING nodes with more neighbours (0: keep all)")

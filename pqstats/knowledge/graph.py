@@ -66,6 +66,8 @@ __all__ = [
     "build_knowledge_graph",
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
+    "EXCLUDE_ENV",
+    "default_graph_sources",
     "EDGE_TYPES",
 ]
 
@@ -89,6 +91,9 @@ GRAPH_SOURCES: tuple[str, ...] = tuple(EDGE_TYPES)
 DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
     "go", "bioplex", "string", "huri", "corum", "reactome", "hallmark", "trrust",
 )
+#: Environment variable naming sources to leave out of the default graph, comma-separated
+#: (e.g. ``PQSTATS_EXCLUDE_SOURCES=corum`` for commercial use: CORUM is CC BY-NC).
+EXCLUDE_ENV = "PQSTATS_EXCLUDE_SOURCES"
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
 _CODE_VERSION = 3
@@ -345,8 +350,32 @@ def _type_order(t: str) -> tuple[int, str]:
     return (prefix.index(head) if head in prefix else len(prefix), t)
 
 
+def default_graph_sources() -> tuple[str, ...]:
+    """:data:`DEFAULT_GRAPH_SOURCES` without the sources named in ``$PQSTATS_EXCLUDE_SOURCES``.
+
+    This is what every model's graph is built from, so ``PQSTATS_EXCLUDE_SOURCES=corum``
+    leaves CORUM (non-commercial licence) out of the features, the models and the
+    benchmark (whose score cache is keyed by it).
+
+    Raises
+    ------
+    ValueError
+        When the variable names an unknown source, or leaves no source.
+    """
+    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")
+                if s.strip()}
+    unknown = sorted(excluded - set(GRAPH_SOURCES))
+    if unknown:
+        raise ValueError(f"{EXCLUDE_ENV} names unknown source(s) {unknown}; choose from "
+                         f"{', '.join(GRAPH_SOURCES)}")
+    kept = tuple(s for s in DEFAULT_GRAPH_SOURCES if s not in excluded)
+    if not kept:
+        raise ValueError(f"{EXCLUDE_ENV} leaves no knowledge source")
+    return kept
+
+
 def build_knowledge_graph(
-    sources: Sequence[str] = DEFAULT_GRAPH_SOURCES,
+    sources: Sequence[str] | None = None,
     *,
     drop_iea: bool = False,
     evidence_exclude: Sequence[str] = (),
@@ -362,8 +391,10 @@ def build_knowledge_graph(
 
     Parameters
     ----------
-    sources : sequence of str
-        Graph sources, from :data:`GRAPH_SOURCES` (default :data:`DEFAULT_GRAPH_SOURCES`).
+    sources : sequence of str, optional
+        Graph sources, from :data:`GRAPH_SOURCES`; by default
+        :func:`default_graph_sources` (:data:`DEFAULT_GRAPH_SOURCES` less any named in
+        ``$PQSTATS_EXCLUDE_SOURCES``). Sources given here are used as they are.
     drop_iea : bool
         Drop electronically inferred GO annotations (evidence ``IEA``).
     evidence_exclude : sequence of str
@@ -385,7 +416,7 @@ def build_knowledge_graph(
     -------
     KnowledgeGraph
     """
-    sources = tuple(dict.fromkeys(sources))
+    sources = tuple(dict.fromkeys(default_graph_sources() if sources is None else sources))
     unknown = [s for s in sources if s not in EDGE_TYPES]
     if unknown or not sources:
         raise ValueError(f"unknown graph source(s) {unknown}; choose from "
