@@ -112,6 +112,19 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
+def _knowledge_key() -> dict:
+    """What a cache key must add about the knowledge graph: ``{}`` for the default graph,
+    else ``{"graph_sources": [...]}`` (e.g. under ``PQSTATS_EXCLUDE_SOURCES=corum``).
+
+    Keys of the default graph stay as they were; anything cached from a model fitted on
+    the graph (scores, fitted models) should merge this into its key.
+    """
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, default_graph_sources
+
+    sources = default_graph_sources()
+    return {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
+
+
 def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
                         pairs: pd.DataFrame, cache: bool) -> tuple[np.ndarray, float]:
     """:func:`fit_predict`, with the test scores cached on disk keyed by every input.
@@ -124,15 +137,11 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
     if not cache:
         return fit_predict(model_name, dataset, task, track, pairs)
     from pqstats._fetch import data_dir
-    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, default_graph_sources
-
     params = model_registry.get(model_name).get_params()
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
     parts = {"model": model_name, "params": params, "cell": [dataset, task, track],
-             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()}
-    graph_sources = default_graph_sources()
-    if graph_sources != DEFAULT_GRAPH_SOURCES:  # e.g. PQSTATS_EXCLUDE_SOURCES=corum
-        parts["graph_sources"] = list(graph_sources)
+             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
+             **_knowledge_key()}
     key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
                          ).hexdigest()[:32]
     path = data_dir() / "cache" / "benchmark" / f"{key}.npz"

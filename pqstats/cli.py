@@ -167,8 +167,8 @@ def _add_benchmark(sub) -> None:
     from pqstats.benchmark import TRACKS
     from pqstats.datasets import DATASETS, TASKS
 
-    p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track; "
-                                         "write results/ with tables and figures")
+    p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track "
+                                         "-> results/ (tables, figures)")
     p.add_argument("--datasets", type=_csv_list, default=list(DATASETS),
                    help=f"comma-separated (default: {','.join(DATASETS)})")
     p.add_argument("--tasks", type=_csv_list, default=list(TASKS), help="de,dir")
@@ -373,6 +373,13 @@ def _add_cv(sub) -> None:
     p.set_defaults(func=_cmd_cv)
 
 
+# --- predict / explain / prioritise ----------------------------------------------------
+def _add_screen(sub) -> None:
+    from pqstats.screen_cli import add_screen_parsers
+
+    add_screen_parsers(sub)
+
+
 # --- main --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
@@ -391,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 title="commands")
     for add in (_add_fetch, _add_kg, _add_models, _add_cv, _add_benchmark, _add_report,
-                _add_score, _add_enrich, _add_gse, *_EXTRA_COMMANDS):
+                _add_score, _add_enrich, _add_gse, _add_screen,
+                *_EXTRA_COMMANDS):
         add(sub)
     for choice in sub.choices.values():
         choice.formatter_class = _formatter
@@ -427,6 +435,8 @@ _HINTS = {
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
+    "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
+                        "(`pqstats kg text GENE` shows what it knows about a gene)",
 }
 
 

@@ -1,0 +1,386 @@
+"""Predict a knockdown: score every readout gene of a cell line for DE and direction.
+
+The model is the benchmark's: trained on the *full training split* of the cell line's
+dataset (strict track by default), with the same parameters and code as ``pqstats
+benchmark``, so a test perturbation gets exactly its benchmark scores. A fitted model is
+cached on disk (``data/cache/models/``), keyed like the benchmark's scores by the model's
+parameters, the training pairs and pqstats' scoring code.
+
+The perturbation only has to be a gene of the knowledge graph: a gene that no PerturbQA
+screen knocked down is scored from its knowledge-graph neighbourhood (similar screened
+perturbations, direct relations to each readout gene). A gene the graph does not know is
+refused with a clear message, never guessed.
+
+>>> from pqstats.predict import predict_knockdown, responder_themes
+>>> table = predict_knockdown("k562", "MED12")            # doctest: +SKIP
+>>> responder_themes(table, top=50).head()                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pqstats import models as model_registry
+from pqstats.datasets import DatasetError, load_pairs
+
+__all__ = [
+    "CELL_LINES",
+    "UnknownGeneError",
+    "check_cell_line",
+    "resolve_perturbation",
+    "screen_perturbations",
+    "readout_genes",
+    "screen_model",
+    "feature_contributions",
+    "describe_feature",
+    "predict_knockdown",
+    "responder_themes",
+]
+
+#: Cell lines whose screens read out single genes (``k562_set`` reads out programmes).
+CELL_LINES: tuple[str, ...] = ("k562", "rpe1", "hepg2", "jurkat")
+
+#: Similarity space → what it means, for sentences.
+SPACE_LABELS: dict[str, str] = {
+    "go": "GO annotations",
+    "ppi": "protein interactions and complexes",
+    "pathway": "pathways, hallmark sets and complexes",
+    "all": "the whole knowledge graph",
+    "node2vec": "node2vec embedding of the knowledge graph",
+    "text": "text description (MiniLM)",
+}
+
+_RETRIEVAL_KINDS = ("retrieval_smooth", "retrieval_sharp", "retrieval", "support", "strength",
+                    "max_similarity")
+
+_MODELS: dict[str, model_registry.PairClassifier] = {}
+
+
+class UnknownGeneError(KeyError):
+    """A gene symbol that the knowledge graph cannot resolve."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def check_cell_line(cell_line: str) -> str:
+    """Validate a cell line name; ``k562_set`` and unknown names get a clear error."""
+    name = str(cell_line).lower()
+    if name == "k562_set":
+        raise DatasetError("k562_set reads out gene programmes, not genes; use --cell-line "
+                           "k562 to score genes of a K562 knockdown")
+    if name not in CELL_LINES:
+        raise DatasetError(f"unknown cell line {cell_line!r}; choose from "
+                           f"{', '.join(CELL_LINES)}")
+    return name
+
+
+def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
+    """The name under which ``gene`` is scored, or a clear error.
+
+    A perturbation of the screen (``screened``) keeps the screen's own symbol, so it is
+    scored exactly as the benchmark scores it; any other gene must resolve to a gene of
+    the knowledge graph (official symbols, aliases and Ensembl ids are accepted).
+    """
+    if gene in set(screened):
+        return gene
+    symbol = kg.resolve(gene)
+    if symbol is None:
+        raise UnknownGeneError(
+            f"{gene!r} is not a gene of the knowledge graph (no edges in any source, or not "
+            "an NCBI symbol, alias or Ensembl id); pqstats cannot predict its knockdown")
+    return symbol
+
+
+def screen_perturbations(cell_line: str) -> set[str]:
+    """Every perturbation of a cell line's screens (both splits, both tasks)."""
+    names: set[str] = set()
+    for task in ("de", "dir"):
+        names |= set(load_pairs(cell_line, task)["pert"])
+    return names
+
+
+def _label_name(task: str) -> str:
+    return "P(DE)" if task == "de" else "P(up)"
+
+
+def readout_genes(cell_line: str) -> list[str]:
+    """Genes the cell line's DE screen measured in its training split (sorted).
+
+    These are the genes a model has outcomes for; genes outside them would only get the
+    screen's base rate.
+    """
+    pairs = load_pairs(check_cell_line(cell_line), "de")
+    return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
+
+
+def _model_key(model_name: str, params: dict, cell: Sequence[str], train: pd.DataFrame) -> str:
+    from pqstats.benchmark import _source_digest
+
+    content = pd.util.hash_pandas_object(train, index=False).to_numpy()
+    return hashlib.sha256(json.dumps(
+        {"model": model_name, "params": params, "cell": list(cell),
+         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()},
+        sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str = "strict",
+                 cache: bool = True) -> model_registry.PairClassifier:
+    """The benchmark model for one cell line and task, fitted on its full training split.
+
+    Parameters
+    ----------
+    cell_line : str
+        One of :data:`CELL_LINES` (also ``k562_set`` here, for its programmes).
+    task : {"de", "dir"}
+    model : str
+        A registered model name (``pqstats models``).
+    track : {"strict", "transfer"}
+    cache : bool
+        Reuse a model fitted earlier (in this process or on disk).
+
+    Returns
+    -------
+    PairClassifier
+        Fitted; ``train_pairs_`` holds the pairs it was trained on.
+    """
+    import joblib
+
+    from pqstats._fetch import data_dir
+    from pqstats._io import atomic_write
+
+    dataset = str(cell_line).lower()
+    if dataset != "k562_set":
+        dataset = check_cell_line(dataset)
+    pairs = load_pairs(dataset, task)
+    train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
+    estimator = model_registry.get_for(model, dataset, task, track)
+    key = _model_key(model, estimator.get_params(), (dataset, task, track), train)
+    if cache and key in _MODELS:
+        return _MODELS[key]
+    path = data_dir() / "cache" / "models" / f"{key}.joblib"
+    if cache and path.is_file():
+        fitted = joblib.load(path)
+    else:
+        fitted = estimator.fit(train[["pert", "gene"]], train["label"].to_numpy())
+        fitted.train_pairs_ = train.reset_index(drop=True)
+        if cache:
+            atomic_write(path, lambda tmp: joblib.dump(fitted, tmp))
+    if cache:
+        _MODELS[key] = fitted
+    return fitted
+
+
+# --- what drives a score --------------------------------------------------------------
+def feature_contributions(model, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                np.ndarray, str]:
+    """Additive contributions of each feature to each pair's score.
+
+    * ``xgboost``: tree SHAP values (``pred_contribs``), in log-odds;
+    * ``logistic``: coefficient x standardised value, in log-odds;
+    * ``knn_retrieval``: the gene's base rate and the smoothed retrieval score, which add
+      up to the score (probability scale).
+
+    Returns
+    -------
+    (values, contributions, bias, scale)
+        Feature values and contributions (DataFrames, one row per pair, one column per
+        feature), the per-pair bias term, and ``"log-odds"`` or ``"probability"``.
+    """
+    if hasattr(model, "featurizer_"):
+        values = model.featurizer_.transform(pairs)[model.feature_names_]
+        x = values.to_numpy(np.float32)
+        clf = model.classifier_
+        if hasattr(clf, "get_booster"):
+            import xgboost as xgb
+
+            raw = clf.get_booster().predict(xgb.DMatrix(x), pred_contribs=True)
+            contrib, bias = raw[:, :-1], raw[:, -1]
+        else:
+            scaler, logit = clf[0], clf[-1]
+            contrib = scaler.transform(x) * logit.coef_[0][None, :]
+            bias = np.full(len(x), float(logit.intercept_[0]))
+        return (values.reset_index(drop=True),
+                pd.DataFrame(contrib, columns=model.feature_names_),
+                np.asarray(bias, dtype=float), "log-odds")
+    if hasattr(model, "retrieval_"):
+        f = model.retrieval_.transform(pairs).reset_index(drop=True)
+        cols = ["gene_rate", f"{model.space}_retrieval_smooth"]
+        return f[cols], f[cols].copy(), np.zeros(len(f)), "probability"
+    raise TypeError(f"{type(model).__name__} has no feature contributions; use xgboost, "
+                    "logistic or knn_retrieval")
+
+
+def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
+    """One plain sentence saying what a pair feature's value means."""
+    space, kind = "", name
+    for suffix in _RETRIEVAL_KINDS:
+        if name.endswith("_" + suffix):
+            space, kind = name[: -len(suffix) - 1], suffix
+            break
+    where = SPACE_LABELS.get(space, space)
+    if space.startswith("response_"):  # transfer track: another screen's responses
+        where = f"their responses in the {space.removeprefix('response_')} screen"
+    v = float(value)
+    if kind == "retrieval":
+        return (f"under training knockdowns similar to {pert} by {where}, {gene} changed "
+                f"{'more' if v >= 0 else 'less'} often than its base rate ({v:+.3f})")
+    if kind == "retrieval_smooth":
+        return (f"under knockdowns similar to {pert} by {where}, genes that respond like "
+                f"{gene} changed {'more' if v >= 0 else 'less'} often than usual ({v:+.3f})")
+    if kind == "retrieval_sharp":
+        return (f"under the knockdowns closest to {pert} by {where}, {gene} changed "
+                f"{'more' if v >= 0 else 'less'} often than its base rate ({v:+.3f})")
+    if kind == "support":
+        return (f"similarity-weighted number of related training knockdowns that measured "
+                f"{gene} ({where}): {v:.2f}")
+    if kind == "strength":
+        return (f"knockdowns similar to {pert} ({where}) changed {v:.0%} of the genes they "
+                "measured")
+    if kind == "max_similarity":
+        return f"{pert}'s closest training knockdown by {where} has similarity {v:.2f}"
+    sentences = {
+        "gene_rate": f"{gene} changed in {v:.0%} of the training knockdowns that measured it",
+        "ppi_edge": (f"{pert} and {gene} interact physically" if v > 0 else
+                     f"{pert} and {gene} have no direct protein interaction"),
+        "ppi_shared_partners": f"{pert} and {gene} share {v:.0f} interaction partners",
+        "ppi_distance": (f"{pert} and {gene} are {v:.0f} interaction steps apart"
+                         if v < 4 else f"{pert} and {gene} are 4 or more interaction steps "
+                         "apart (or unconnected)"),
+        "trrust_sign": ({1.0: f"{pert} is a transcription factor activating {gene} (TRRUST)",
+                         -1.0: f"{pert} is a transcription factor repressing {gene} (TRRUST)",
+                         0.5: f"{pert} regulates {gene}, sign unknown (TRRUST)"}
+                        .get(v, f"{pert} is not a known regulator of {gene} (TRRUST)")),
+        "shared_complex": f"{pert} and {gene} share {v:.0f} CORUM complex(es)",
+        "shared_pathway": f"{pert} and {gene} share {v:.0f} pathway(s) or hallmark set(s)",
+        "go_cosine": f"GO-annotation similarity of {pert} and {gene}: {v:.2f}",
+        "all_cosine": f"whole-graph profile similarity of {pert} and {gene}: {v:.2f}",
+        "pert_in_graph": (f"{pert} is in the knowledge graph" if v > 0 else
+                          f"{pert} is not in the knowledge graph"),
+        "pert_is_member": f"share of the programme's genes that are {pert} itself: {v:.2f}",
+    }
+    return sentences.get(name, f"{name} = {v:.3g}")
+
+
+def _main_evidence(model, pairs: pd.DataFrame, pert: str) -> list[str]:
+    """The largest contribution of each pair besides the gene's base rate, in words."""
+    try:
+        values, contrib, _, _ = feature_contributions(model, pairs)
+    except TypeError:
+        return [""] * len(pairs)
+    c = contrib.to_numpy()
+    # the gene's base rate has its own column: name the knockdown-specific evidence
+    top = np.abs(np.where(contrib.columns == "gene_rate", 0.0, c)).argmax(1)
+    names = contrib.columns
+    return [f"{'raises' if c[i, j] >= 0 else 'lowers'}: "
+            f"{describe_feature(names[j], values.iat[i, j], pert, g)}"
+            for i, (j, g) in enumerate(zip(top, pairs["gene"], strict=True))]
+
+
+def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = None,
+                      model: str = "xgboost", track: str = "strict",
+                      evidence: bool = True) -> pd.DataFrame:
+    """Score genes for a knockdown of ``pert``: P(DE), P(up | DE) and the main evidence.
+
+    Parameters
+    ----------
+    cell_line : str
+        One of :data:`CELL_LINES`.
+    pert : str
+        Gene to knock down: a symbol, alias or Ensembl id the knowledge graph knows.
+    genes : iterable of str, optional
+        Readout genes to score; default :func:`readout_genes` of the cell line.
+    model, track : str
+        The benchmark model and track.
+    evidence : bool
+        Add the ``evidence`` column: the largest contribution to P(DE) other than the
+        gene's base rate, as a sentence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``gene, p_de, p_up, base_rate, lift, evidence, in_training`` sorted by
+        ``p_de`` (highest first). ``base_rate`` is the share of training knockdowns that
+        changed the gene (NaN if none measured it) and ``lift = p_de - base_rate`` what
+        this knockdown adds to it: many genes (ribosomal, glycolytic) change under most
+        knockdowns, so ``lift`` ranks the knockdown-specific responders. ``in_training``
+        marks genes whose pair with ``pert`` was a training pair (the model has seen its
+        outcome); ``attrs`` hold the cell line, perturbation, model and track.
+    """
+    from pqstats.features.pairs import load_graph
+
+    cell_line = check_cell_line(cell_line)
+    symbol = resolve_perturbation(load_graph(), pert, screen_perturbations(cell_line))
+    genes = readout_genes(cell_line) if genes is None else list(dict.fromkeys(genes))
+    if not genes:
+        raise ValueError("no genes to score: give at least one readout gene")
+    pairs = pd.DataFrame({"pert": symbol, "gene": genes})
+    de_model = screen_model(cell_line, "de", model, track)
+    dir_model = screen_model(cell_line, "dir", model, track)
+    seen = de_model.train_pairs_
+    base_rate = seen.groupby("gene")["label"].mean()
+    out = pd.DataFrame({
+        "gene": genes,
+        "p_de": de_model.score_pairs(pairs),
+        "p_up": dir_model.score_pairs(pairs),
+        "base_rate": pd.Series(genes).map(base_rate).to_numpy(dtype=float),
+    })
+    out["lift"] = out["p_de"] - out["base_rate"]
+    if evidence:
+        out["evidence"] = _main_evidence(de_model, pairs, symbol)
+    seen_genes = set(seen.loc[seen["pert"] == symbol, "gene"])
+    out["in_training"] = out["gene"].isin(seen_genes)
+    out = out.sort_values(["p_de", "gene"], ascending=[False, True], kind="stable")
+    out = out.reset_index(drop=True)
+    out.attrs.update(cell_line=cell_line, pert=symbol, model=model, track=track,
+                     pert_screened=bool(len(seen_genes)))
+    return out
+
+
+def responder_themes(predictions: pd.DataFrame, top: int = 50, by: str = "lift",
+                     libraries: Sequence[str] = ("go_bp", "reactome", "hallmark"),
+                     max_size: int = 500, alpha: float = 0.05) -> pd.DataFrame:
+    """Enriched themes among the ``top`` predicted responders (hypergeometric ORA).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        :func:`predict_knockdown` output.
+    top : int
+        Number of responders, taken from the top of ``by``.
+    by : {"lift", "p_de"}
+        ``lift`` (default) takes the genes this knockdown is predicted to change beyond
+        their usual rate, so the themes are specific to it; ``p_de`` takes the most likely
+        changed genes, which are dominated by genes that respond to almost any knockdown.
+    libraries : sequence of str
+        Gene-set libraries (:data:`pqstats.knowledge.LIBRARIES`).
+    max_size : int
+        Largest set tested (genes in the background).
+    alpha : float
+        Keep themes with a Benjamini-Hochberg adjusted p-value below it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`pqstats.enrichment.ora` rows, best first (possibly empty). The background is
+        every scored gene, so a theme is enriched relative to the genes that could have
+        been predicted.
+    """
+    from pqstats.enrichment import ora
+
+    if top < 1:
+        raise ValueError("top must be at least 1")
+    if by not in ("lift", "p_de"):
+        raise ValueError(f"by must be 'lift' or 'p_de', got {by!r}")
+    ranked = predictions.sort_values([by, "gene"], ascending=[False, True], kind="stable",
+                                     na_position="last")
+    responders = ranked["gene"].head(top).tolist()
+    result = ora(responders, list(libraries), background=predictions["gene"].tolist(),
+                 min_size=5, max_size=max_size, min_overlap=2)
+    result = result[result["Adjusted P-value"] < alpha]
+    return result.sort_values("P-value", kind="stable").reset_index(drop=True)

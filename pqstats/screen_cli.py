@@ -1,0 +1,153 @@
+"""The ``pqstats predict``, ``explain`` and ``prioritise`` subcommands (for the bench)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+
+__all__ = ["add_screen_parsers"]
+
+
+def _read_genes(path: str) -> list[str]:
+    from pqstats.enrichment import read_gene_list
+
+    return read_gene_list(path)
+
+
+def _write_csv(df: pd.DataFrame, path: str | None) -> None:
+    if path:
+        from pqstats._io import atomic_write_csv
+
+        atomic_write_csv(path, df)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return json.loads(df.to_json(orient="records"))
+
+
+# --- predict -------------------------------------------------------------------------
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from pqstats.predict import predict_knockdown, responder_themes
+
+    genes = _read_genes(args.genes) if args.genes else None
+    table = predict_knockdown(args.cell_line, args.pert, genes=genes, model=args.model,
+                              track=args.track)
+    themes = responder_themes(table, top=args.top, by=args.themes_by)
+    _write_csv(table, args.out)
+    meta = table.attrs
+    if args.json:
+        print(json.dumps({**meta, "predictions": _records(table.head(args.top)),
+                          "themes": _records(themes[["Gene_set", "Term", "Overlap",
+                                                     "P-value", "Adjusted P-value"]]
+                                             .head(args.n_themes))}, indent=2))
+        return 0
+    screened = ("it was screened: its training pairs are marked *"
+                if meta["pert_screened"] else "it is not in the training screen")
+    print(f"Knockdown of {meta['pert']} in {meta['cell_line'].upper()} — {meta['model']}, "
+          f"{meta['track']} track; {screened}. {len(table)} genes scored, top {args.top}:\n")
+    shown = table.head(args.top).assign(
+        gene=lambda d: d["gene"] + d["in_training"].map({True: "*", False: ""}))
+    with pd.option_context("display.max_colwidth", 90, "display.width", 200):
+        print(shown[["gene", "p_de", "p_up", "base_rate", "lift", "evidence"]].to_string(
+            index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\nEnriched themes among the top {args.top} responders by {args.themes_by} "
+          "(hypergeometric, BH-adjusted p < 0.05, background = the scored genes):")
+    if themes.empty:
+        print("  none")
+    for r in themes.head(args.n_themes).itertuples():
+        print(f"  {r.Gene_set:9s} {r.Term}  ({r.Overlap}, adj. p = {r._5:.2g})")
+    return 0
+
+
+def _add_predict(sub) -> None:
+    p = sub.add_parser("predict", help="score every readout gene for a new knockdown, "
+                                       "with evidence and enriched themes")
+    p.add_argument("--cell-line", required=True, help="k562, rpe1, hepg2 (or jurkat)")
+    p.add_argument("--pert", required=True, help="gene to knock down (symbol, alias, Ensembl)")
+    p.add_argument("--genes", help="file of readout genes to score (default: the screen's)")
+    p.add_argument("--top", type=int, default=50, help="rows to show and responders for ORA")
+    p.add_argument("--themes-by", choices=("lift", "p_de"), default="lift",
+                   help="rank responders for ORA by lift over the gene's base rate "
+                        "(default) or by P(DE)")
+    p.add_argument("--n-themes", type=int, default=10)
+    p.add_argument("--model", default="xgboost")
+    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--out", help="write the full table to this CSV")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_predict)
+
+
+# --- explain -------------------------------------------------------------------------
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from pqstats.explain import explain
+
+    result = explain(args.cell_line, args.pert, args.gene, task=args.task, model=args.model,
+                     track=args.track, n_neighbours=args.neighbours, max_paths=args.paths)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print("\n".join(result.sentences(n_neighbours=args.neighbours, n_paths=args.paths,
+                                         n_features=args.features)))
+    return 0
+
+
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain", help="why a (knockdown, gene) pair got its score: similar "
+                                       "screened knockdowns, graph paths, feature contributions")
+    p.add_argument("--cell-line", required=True)
+    p.add_argument("--pert", required=True)
+    p.add_argument("--gene", required=True)
+    p.add_argument("--task", choices=("de", "dir"), default="de")
+    p.add_argument("--model", default="xgboost",
+                   help="xgboost, logistic or knn_retrieval")
+    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--neighbours", type=int, default=5, help="similar knockdowns per space")
+    p.add_argument("--paths", type=int, default=5)
+    p.add_argument("--features", type=int, default=6, help="contributions to show")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_explain)
+
+
+# --- prioritise ----------------------------------------------------------------------
+def _cmd_prioritise(args: argparse.Namespace) -> int:
+    from pqstats.prioritise import prioritise
+
+    ranking = prioritise(args.cell_line, _read_genes(args.candidates), budget=args.budget,
+                         strategy=args.strategy, model=args.model, track=args.track,
+                         seed=args.seed)
+    _write_csv(ranking, args.out)
+    if args.json:
+        print(json.dumps({**ranking.attrs, "ranking": _records(ranking)}, indent=2))
+        return 0
+    meta = ranking.attrs
+    print(f"Next knockdowns for {meta['cell_line'].upper()} by {meta['strategy']} "
+          f"({meta['n_screened']} perturbations screened so far; {meta['model']}):\n")
+    for r in ranking.itertuples():
+        print(f"{r.rank:3d}. {r.pert:10s} {r.reason}")
+    return 0
+
+
+def _add_prioritise(sub) -> None:
+    from pqstats.prioritise import STRATEGIES
+
+    p = sub.add_parser("prioritise", help="rank candidate knockdowns for the next screen by "
+                                          "predicted effect and novelty")
+    p.add_argument("--cell-line", required=True)
+    p.add_argument("--candidates", required=True, help="file with one gene per line")
+    p.add_argument("--budget", type=int, help="how many knockdowns to pick")
+    p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
+                   help="; ".join(f"{k}: {v}" for k, v in STRATEGIES.items()))
+    p.add_argument("--model", default="xgboost")
+    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="write the ranking to this CSV")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_prioritise)
+
+
+def add_screen_parsers(sub) -> None:
+    """Add ``predict``, ``explain`` and ``prioritise`` to the ``pqstats`` subparsers."""
+    for add in (_add_predict, _add_explain, _add_prioritise):
+        add(sub)
