@@ -113,16 +113,29 @@ def _source_digest() -> str:
 
 
 def _knowledge_key() -> dict:
-    """What a cache key must add about the knowledge graph: ``{}`` for the default graph,
-    else ``{"graph_sources": [...]}`` (e.g. under ``PQSTATS_EXCLUDE_SOURCES=corum``).
+    """What a cache key must add about the knowledge graph: ``{}`` for the default graph
+    from the verified bundle; else the graph's sources (``PQSTATS_EXCLUDE_SOURCES``) and,
+    for your own files (``PQSTATS_KNOWLEDGE_DIR``), their checksums.
 
     Keys of the default graph stay as they were; anything cached from a model fitted on
     the graph (scores, fitted models) should merge this into its key.
     """
-    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, default_graph_sources
+    from pqstats.knowledge._cache import file_sha256
+    from pqstats.knowledge.graph import (
+        DEFAULT_GRAPH_SOURCES,
+        default_bundle_dir,
+        default_graph_sources,
+    )
+    from pqstats.knowledge.sources import source_files
 
     sources = default_graph_sources()
-    return {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
+    key: dict = {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
+    folder = default_bundle_dir()
+    if folder is not None:
+        needed = sorted({*sources, "gene_info", *(["gene2go"] if "go" in sources else [])})
+        key["knowledge_files"] = {s: [file_sha256(p) for p in source_files(s, folder)]
+                                  for s in needed}
+    return key
 
 
 def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,

@@ -89,3 +89,24 @@ def test_benchmark_cache_keeps_runs_with_and_without_corum_apart(tmp_path, monke
     assert len(calls) == 2  # a graph without CORUM is a different input
     bm.run_benchmark(**kw)
     assert len(calls) == 2
+
+
+@pytest.mark.integration
+def test_models_read_your_own_knowledge_files(tmp_path, monkeypatch):
+    """PQSTATS_KNOWLEDGE_DIR: the default graph (hence every model) reads your folder."""
+    from pqstats.benchmark import _knowledge_key
+    from pqstats.knowledge import KNOWLEDGE_DIR_ENV, SOURCES, fetch_source
+
+    monkeypatch.delenv(EXCLUDE_ENV, raising=False)
+    for name in ("go", "gene2go", "gene_info", "bioplex", "string", "huri", "corum",
+                 "reactome", "hallmark"):
+        for path in fetch_source(name):
+            (tmp_path / path.name).symlink_to(path)
+    trrust = SOURCES["trrust"].files[0].name  # your own TRRUST: two regulations
+    (tmp_path / trrust).write_text("MYC\tCDK4\tActivation\t1\nTP53\tCDKN1A\tActivation\t2\n")
+    assert _knowledge_key() == {}
+    monkeypatch.setenv(KNOWLEDGE_DIR_ENV, str(tmp_path))
+    kg = build_knowledge_graph(cache=False)  # leave no cache entry of a test graph
+    assert kg.edge_counts()["regulates:trrust"] == 2
+    key = _knowledge_key()
+    assert set(key["knowledge_files"]) >= {"trrust", "go", "gene_info"}

@@ -23,8 +23,10 @@ from pqstats.knowledge.graph import (
     EDGE_TYPES,
     EXCLUDE_ENV,
     GRAPH_SOURCES,
+    KNOWLEDGE_DIR_ENV,
     KnowledgeGraph,
     build_knowledge_graph,
+    default_bundle_dir,
     default_graph_sources,
 )
 from pqstats.knowledge.readers import (
@@ -77,7 +79,9 @@ __all__ = [
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
     "EXCLUDE_ENV",
+    "KNOWLEDGE_DIR_ENV",
     "default_graph_sources",
+    "default_bundle_dir",
     "EDGE_TYPES",
     "coverage_table",
     "symbol_coverage_table",

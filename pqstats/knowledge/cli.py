@@ -94,7 +94,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-term-size", type=int, default=1)
     p.add_argument("--max-term-size", type=int, default=None)
     p.add_argument("--bundle-dir", default=None,
-                   help="read the knowledge files from this folder instead of fetching them")
+                   help="read the knowledge files from this folder instead of fetching them "
+                        "(default: $PQSTATS_KNOWLEDGE_DIR when set)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
 

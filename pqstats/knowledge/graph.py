@@ -67,7 +67,9 @@ __all__ = [
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
     "EXCLUDE_ENV",
+    "KNOWLEDGE_DIR_ENV",
     "default_graph_sources",
+    "default_bundle_dir",
     "EDGE_TYPES",
 ]
 
@@ -94,6 +96,9 @@ DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
 #: Environment variable naming sources to leave out of the default graph, comma-separated
 #: (e.g. ``PQSTATS_EXCLUDE_SOURCES=corum`` for commercial use: CORUM is CC BY-NC).
 EXCLUDE_ENV = "PQSTATS_EXCLUDE_SOURCES"
+#: Environment variable naming a folder of your own knowledge files (standard names, see
+#: :data:`pqstats.knowledge.SOURCES`) that the default graph reads instead of the bundle.
+KNOWLEDGE_DIR_ENV = "PQSTATS_KNOWLEDGE_DIR"
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
 _CODE_VERSION = 3
@@ -374,6 +379,11 @@ def default_graph_sources() -> tuple[str, ...]:
     return kept
 
 
+def default_bundle_dir() -> str | None:
+    """The folder named by ``$PQSTATS_KNOWLEDGE_DIR``, or None (use the verified bundle)."""
+    return os.environ.get(KNOWLEDGE_DIR_ENV) or None
+
+
 def build_knowledge_graph(
     sources: Sequence[str] | None = None,
     *,
@@ -408,7 +418,9 @@ def build_knowledge_graph(
     min_term_size, max_term_size : int
         Keep term nodes with this many genes (after hub removal).
     bundle_dir : path-like, optional
-        Read the files from this folder (standard names) instead of fetching them.
+        Read the files from this folder (standard names) instead of fetching them; by
+        default ``$PQSTATS_KNOWLEDGE_DIR`` when set (so the models read your files), else
+        the fetched, checksum-verified bundle.
     cache : bool
         Read / write the on-disk cache.
 
@@ -435,6 +447,7 @@ def build_knowledge_graph(
             "min_term_size": int(min_term_size),
             "max_term_size": None if max_term_size is None else int(max_term_size)}
     needed = set(sources) | {"gene_info"} | ({"gene2go"} if "go" in sources else set())
+    bundle_dir = default_bundle_dir() if bundle_dir is None else bundle_dir
     files = {s: [os.fspath(p) for p in source_files(s, bundle_dir)] for s in sorted(needed)}
     parts = {"sources": sorted(sources), "options": opts, "code": _CODE_VERSION,
              "files": {s: [file_sha256(p) for p in ps] for s, ps in files.items()}}
