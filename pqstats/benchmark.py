@@ -333,6 +333,13 @@ def _fmt(x: float) -> str:
     return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
 
 
+def _ci(row) -> str:
+    """``[low, high]`` of a result row, or "" when it has no interval."""
+    if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+        return ""
+    return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
 def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -> str:
     """Markdown tables: per task, paper rows then ours, one column per dataset."""
     lines = ["# pqstats benchmark", "",
@@ -362,7 +369,7 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
             for d in DATASETS:
                 if d in by_ds.index:
                     r = by_ds.loc[d]
-                    cells.append(f"{r.auroc:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+                    cells.append(f"{r.auroc:.3f} {_ci(r)}".rstrip())
                 else:
                     cells.append("–")
             lines.append(f"| {model} | {track} | " + " | ".join(cells) + " |")
@@ -378,8 +385,9 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
               "|---|---|---|---|---|---|---|---|---|"]
     for r in ok.itertuples():
         lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.model} | {r.auroc:.3f} | "
-                     f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {_fmt(r.auprc)} | {int(r.n_genes)} | "
-                     f"{r.seconds:.2f} |")
+                     f"{_ci(r) or '–'} | {_fmt(r.auprc)} | "
+                     f"{'–' if pd.isna(r.n_genes) else int(r.n_genes)} | "
+                     f"{'–' if pd.isna(r.seconds) else f'{r.seconds:.2f}'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -233,3 +233,34 @@ def test_benchmark_writes_roc_curves_from_its_own_scores(tmp_path):
     assert roc in paths
     _assert_png(roc)
     assert "roc_curves.png" in (tmp_path / "benchmark.md").read_text()
+
+
+@pytest.mark.integration
+def test_cli_fetch_json_is_machine_readable(capsys):
+    assert main(["fetch", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["k562-de.csv"]["ok"] is True
+    assert status["k562-de.csv"]["detail"].endswith("k562-de.csv")
+
+
+@pytest.mark.integration
+def test_cross_validation_with_progress_bar_gives_the_same_folds():
+    import pqstats
+
+    train = pqstats.load_dir("k562_set").query("split == 'train'").reset_index(drop=True)
+    model = pqstats.models.get("random")
+    quiet, oof_quiet = pqstats.cross_validate(model, train, folds=3)
+    shown, oof_shown = pqstats.cross_validate(model, train, folds=3, progress=True)
+    pd.testing.assert_frame_equal(quiet, shown)
+    np.testing.assert_array_equal(oof_quiet, oof_shown)
+
+
+def test_extra_rows_need_only_the_key_columns(tmp_path):
+    pd.DataFrame({"dataset": ["rpe1"], "task": ["dir"], "track": ["strict"],
+                  "model": ["summer"], "auroc": [0.66]}).to_csv(tmp_path / "summer.csv",
+                                                                  index=False)
+    write_report(_results(), tmp_path, roc=False)
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "| rpe1 | dir | strict | summer | 0.660 | – | – | – | – |" in md
+    assert "| summer | strict | – | 0.660 | – |" in md  # Dir table: k562, rpe1, hepg2
+    assert (tmp_path / FIGURE_DIR / "auroc_rpe1.png").is_file()

@@ -14,8 +14,13 @@ def _csv(value: str) -> list[str]:
 
 
 def _build(args: argparse.Namespace):
+    import sys
+
     from pqstats.knowledge.graph import build_knowledge_graph
 
+    if not getattr(args, "json", False):
+        print("loading the knowledge graph (the first build takes about a minute; it is "
+              "cached afterwards)...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     kg = build_knowledge_graph(
         sources=args.sources, drop_iea=args.drop_iea, max_degree=args.max_degree or None,
