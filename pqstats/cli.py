@@ -281,7 +281,8 @@ def _cmd_gse(args: argparse.Namespace) -> int:
     from pqstats.enrichment import METHODS, run_gse, write_gse
 
     per_cluster, summary, sensitivity = run_gse(methods=args.methods or list(METHODS),
-                                                semantic=not args.no_semantic, top=args.top)
+                                                semantic=not args.no_semantic, top=args.top,
+                                                progress=not args.json)
     paths = write_gse(per_cluster, summary, sensitivity, out=args.out)
     if args.json:
         print(summary.to_json(orient="records"))

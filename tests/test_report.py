@@ -264,3 +264,17 @@ def test_extra_rows_need_only_the_key_columns(tmp_path):
     assert "| rpe1 | dir | strict | summer | 0.660 | – | – | – | – |" in md
     assert "| summer | strict | – | 0.660 | – |" in md  # Dir table: k562, rpe1, hepg2
     assert (tmp_path / FIGURE_DIR / "auroc_rpe1.png").is_file()
+
+
+@pytest.mark.integration
+def test_gse_progress_bar_changes_nothing(capsys):
+    from pqstats.enrichment import k562_background, load_libraries, run_gse
+
+    libs = load_libraries(["hallmark"], k562_background())
+    kw = dict(kinds=("gene",), methods=("pvalue",), semantic=False, top_grid=(1,),
+              libraries=libs)
+    quiet = run_gse(**kw)
+    shown = run_gse(**kw, progress=True)
+    assert "gse" in capsys.readouterr().err  # the bar went to stderr
+    for a, b in zip(quiet, shown, strict=True):
+        pd.testing.assert_frame_equal(a, b)
