@@ -141,7 +141,8 @@ def similar_training_knockdowns(model, pert: str, gene: str, n: int = 10) -> pd.
     """The training perturbations closest to ``pert`` and their outcome on ``gene``.
 
     Reads the fitted retrieval of ``model`` (its training perturbations, similarity
-    spaces and outcomes), so only training perturbations can appear.
+    spaces and outcomes), so only training perturbations can appear, named by the
+    knowledge graph's current symbols.
 
     Returns
     -------
@@ -155,10 +156,14 @@ def similar_training_knockdowns(model, pert: str, gene: str, n: int = 10) -> pd.
         retrieval = getattr(getattr(model, "featurizer_", None), "retrieval_", None)
     if retrieval is None:
         raise TypeError(f"{type(model).__name__} does not retrieve training outcomes")
+    from pqstats.features.pairs import load_graph
+    from pqstats.features.profiles import canonical_symbols
+
+    query = canonical_symbols(load_graph(), [pert])  # as the model looks it up
     gi = retrieval.genes_.get_indexer([gene])[0]
     rows = []
     for prof, train_rows in zip(retrieval.profiles, retrieval.train_rows_, strict=True):
-        sim = np.asarray((prof.rows([pert]) @ train_rows.T).todense()).ravel()
+        sim = np.asarray((prof.rows(query) @ train_rows.T).todense()).ravel()
         if gi >= 0:
             measured = retrieval.mask_[:, gi] > 0
             outcome = np.where(measured, retrieval.residual_[:, gi] + retrieval.gene_rate_[gi],

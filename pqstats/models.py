@@ -224,6 +224,12 @@ class _FeatureModel(PairClassifier):
         return self.classifier_.predict_proba(features.to_numpy(np.float32))[:, 1]
 
 
+def _canonical(pairs: pd.DataFrame) -> pd.DataFrame:
+    from pqstats.features.pairs import _canonical as canonical
+
+    return canonical(pairs)
+
+
 @register("knn_retrieval", "no learning: similarity-weighted training outcomes of the gene, "
                            "smoothed over co-responding genes")
 class KnnRetrievalModel(PairClassifier):
@@ -247,10 +253,11 @@ class KnnRetrievalModel(PairClassifier):
         from pqstats.features.retrieval import ResponseRetrieval
 
         profiles = [gene_profiles(load_graph(), self.space)]
-        self.retrieval_ = ResponseRetrieval(profiles, gene_weight=self.gene_weight).fit(pairs, y)
+        self.retrieval_ = ResponseRetrieval(profiles, gene_weight=self.gene_weight).fit(
+            _canonical(pairs), y)
 
     def _score(self, pairs):
-        f = self.retrieval_.transform(pairs)
+        f = self.retrieval_.transform(_canonical(pairs))
         return np.clip(f["gene_rate"] + f[f"{self.space}_retrieval_smooth"], 0.0, 1.0)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -130,7 +131,7 @@ def _model_key(model_name: str, params: dict, cell: Sequence[str], train: pd.Dat
 
 
 def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str = "strict",
-                 cache: bool = True) -> model_registry.PairClassifier:
+                 cache: bool = True, verbose: bool = False) -> model_registry.PairClassifier:
     """The benchmark model for one cell line and task, fitted on its full training split.
 
     Parameters
@@ -143,6 +144,8 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     track : {"strict", "transfer"}
     cache : bool
         Reuse a model fitted earlier (in this process or on disk).
+    verbose : bool
+        Say on standard error when a model has to be fitted (a minute or so).
 
     Returns
     -------
@@ -167,6 +170,9 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     if cache and path.is_file():
         fitted = joblib.load(path)
     else:
+        if verbose:
+            print(f"fitting {model} on the {dataset} {task.upper()} training split "
+                  f"({len(train):,} pairs; cached afterwards) ...", file=sys.stderr, flush=True)
         fitted = estimator.fit(train[["pert", "gene"]], train["label"].to_numpy())
         fitted.train_pairs_ = train.reset_index(drop=True)
         if cache:
@@ -284,7 +290,7 @@ def _main_evidence(model, pairs: pd.DataFrame, pert: str) -> list[str]:
 
 def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = None,
                       model: str = "xgboost", track: str = "strict",
-                      evidence: bool = True) -> pd.DataFrame:
+                      evidence: bool = True, verbose: bool = False) -> pd.DataFrame:
     """Score genes for a knockdown of ``pert``: P(DE), P(up | DE) and the main evidence.
 
     Parameters
@@ -297,6 +303,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
         Readout genes to score; default :func:`readout_genes` of the cell line.
     model, track : str
         The benchmark model and track.
+    verbose : bool
+        Say on standard error when a model has to be fitted.
     evidence : bool
         Add the ``evidence`` column: the largest contribution to P(DE) other than the
         gene's base rate, as a sentence.
@@ -320,8 +328,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     if not genes:
         raise ValueError("no genes to score: give at least one readout gene")
     pairs = pd.DataFrame({"pert": symbol, "gene": genes})
-    de_model = screen_model(cell_line, "de", model, track)
-    dir_model = screen_model(cell_line, "dir", model, track)
+    de_model = screen_model(cell_line, "de", model, track, verbose=verbose)
+    dir_model = screen_model(cell_line, "dir", model, track, verbose=verbose)
     seen = de_model.train_pairs_
     base_rate = seen.groupby("gene")["label"].mean()
     out = pd.DataFrame({

@@ -33,7 +33,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     genes = _read_genes(args.genes) if args.genes else None
     table = predict_knockdown(args.cell_line, args.pert, genes=genes, model=args.model,
-                              track=args.track)
+                              track=args.track, verbose=True)
     themes = responder_themes(table, top=args.top, by=args.themes_by)
     _write_csv(table, args.out)
     meta = table.attrs
@@ -82,7 +82,9 @@ def _add_predict(sub) -> None:
 # --- explain -------------------------------------------------------------------------
 def _cmd_explain(args: argparse.Namespace) -> int:
     from pqstats.explain import explain
+    from pqstats.predict import screen_model
 
+    screen_model(args.cell_line, args.task, args.model, args.track, verbose=True)
     result = explain(args.cell_line, args.pert, args.gene, task=args.task, model=args.model,
                      track=args.track, n_neighbours=args.neighbours, max_paths=args.paths)
     if args.json:
@@ -112,9 +114,12 @@ def _add_explain(sub) -> None:
 
 # --- prioritise ----------------------------------------------------------------------
 def _cmd_prioritise(args: argparse.Namespace) -> int:
+    from pqstats.predict import check_cell_line, screen_model
     from pqstats.prioritise import prioritise
 
-    ranking = prioritise(args.cell_line, _read_genes(args.candidates), budget=args.budget,
+    candidates = _read_genes(args.candidates)
+    screen_model(check_cell_line(args.cell_line), "de", args.model, args.track, verbose=True)
+    ranking = prioritise(args.cell_line, candidates, budget=args.budget,
                          strategy=args.strategy, model=args.model, track=args.track,
                          seed=args.seed)
     _write_csv(ranking, args.out)

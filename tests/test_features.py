@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from pqstats.datasets import load_dir
 from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES, MAX_DISTANCE, graph_pair_features
 from pqstats.features.pairs import PairFeaturizer, load_graph
-from pqstats.features.profiles import GeneProfiles, gene_profiles
+from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval, top_k_rows
 from pqstats.features.transfer import TransferFeatures, transfer_sources
 
@@ -206,3 +206,14 @@ def test_gene_smoothing_adds_co_responding_genes():
     b = smooth.transform(q)["toy_retrieval_smooth"].to_numpy()
     # each gene's only neighbour is its twin, so smoothing adds 2x the twin's score
     np.testing.assert_allclose(b, a + 2.0 * a[::-1], rtol=1e-5)
+
+
+def test_outdated_perturbation_symbols_resolve_to_the_graph():
+    kg = load_graph()
+    names = ["AARS", "AARS1", "NOTAGENE1", "AARS"]
+    assert canonical_symbols(kg, names).tolist() == ["AARS1", "AARS1", "NOTAGENE1", "AARS1"]
+    # PerturbQA's "AARS" (now AARS1) gets the graph relations of AARS1, not zeros
+    pairs = pd.DataFrame({"pert": ["AARS", "AARS1"], "gene": ["EPRS1", "EPRS1"]})
+    feats = graph_pair_features(kg, pairs)
+    np.testing.assert_array_equal(feats.iloc[0].to_numpy(), feats.iloc[1].to_numpy())
+    assert feats["all_cosine"].iloc[0] > 0

@@ -13,6 +13,7 @@ from pqstats.benchmark import fit_predict
 from pqstats.datasets import DatasetError, load_pairs
 from pqstats.explain import explain, knowledge_paths, similar_training_knockdowns
 from pqstats.features.pairs import load_graph
+from pqstats.features.profiles import canonical_symbols
 from pqstats.predict import (
     UnknownGeneError,
     feature_contributions,
@@ -115,6 +116,8 @@ def test_contributions_add_up_to_the_score(model):
 
 def test_explanation_neighbours_are_training_perturbations_only():
     pairs = load_pairs("k562_set", "de")
+    # the model names perturbations by the graph's current symbols
+    pairs["pert"] = canonical_symbols(load_graph(), pairs["pert"].to_numpy())
     train_perts = set(pairs.loc[pairs["split"] == "train", "pert"])
     test_perts = set(pairs.loc[pairs["split"] == "test", "pert"])
     pert, rows = _test_pert("k562_set")

@@ -12,7 +12,9 @@ Label-free features of a pair (p, g), computed from the graph alone:
   containing both;
 * ``go_cosine``, ``all_cosine`` — cosine of their TF-IDF profiles.
 
-Genes unknown to the graph get zeros (and ``ppi_distance`` the cap).
+Outdated symbols and aliases are resolved to the graph's symbols first
+(:func:`~pqstats.features.profiles.canonical_symbols`); genes still unknown to the graph
+get zeros (and ``ppi_distance`` the cap).
 
 When the readout is a *gene programme* (``k562_set``), pass ``members`` (programme →
 genes): each feature is then the mean over the programme's member genes, and
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from pqstats.features.profiles import gene_profiles
+from pqstats.features.profiles import canonical_symbols, gene_profiles
 
 __all__ = ["MAX_DISTANCE", "GRAPH_PAIR_FEATURES", "graph_pair_features"]
 
@@ -101,6 +103,9 @@ def graph_pair_features(kg, pairs: pd.DataFrame,
 
 
 def _relations(kg, pairs: pd.DataFrame) -> pd.DataFrame:
+    pairs = pd.DataFrame({"pert": canonical_symbols(kg, pairs["pert"].to_numpy()),
+                          "gene": canonical_symbols(kg, pairs["gene"].to_numpy())},
+                         index=pairs.index)
     genes = pd.Index(kg.genes)
     n = len(genes)
     pi = genes.get_indexer(pairs["pert"])

@@ -39,7 +39,7 @@ from sklearn.model_selection import GroupKFold
 
 from pqstats.features.embeddings import pair_embedding_features, svd_embedding
 from pqstats.features.graph_pairs import graph_pair_features
-from pqstats.features.profiles import SPACES, gene_profiles
+from pqstats.features.profiles import SPACES, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import TransferFeatures, response_profiles
 
@@ -59,6 +59,11 @@ def load_graph():
 
         _GRAPH = build_knowledge_graph()
     return _GRAPH
+
+
+def _canonical(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with each perturbation named by the graph's symbol (see canonical_symbols)."""
+    return pairs.assign(pert=canonical_symbols(load_graph(), pairs["pert"].to_numpy()))
 
 
 class PairFeaturizer(TransformerMixin, BaseEstimator):
@@ -122,11 +127,12 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer":
             self.profiles_ += response_profiles(self.dataset)
         if "retrieval" in self.groups:
-            self.retrieval_ = self._retrieval().fit(pairs, np.asarray(y))
+            self.retrieval_ = self._retrieval().fit(_canonical(pairs), np.asarray(y))
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
         known = pd.Index(kg.genes)
-        self.n_unknown_perts_ = int((~pd.Index(pairs["pert"].unique()).isin(known)).sum())
+        perts = pd.Index(_canonical(pairs)["pert"].unique())
+        self.n_unknown_perts_ = int((~perts.isin(known)).sum())
         return self
 
     def _members(self) -> dict[str, list[str]] | None:
@@ -141,7 +147,8 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         feats = graph_pair_features(kg, pairs, members=self._members())
         # a perturbation the graph does not know falls back to zero similarity everywhere;
         # this flag lets a model tell "unknown" from "dissimilar"
-        feats["pert_in_graph"] = pairs["pert"].isin(pd.Index(kg.genes)).astype(np.float32)
+        feats["pert_in_graph"] = _canonical(pairs)["pert"].isin(pd.Index(kg.genes)).astype(
+            np.float32)
         return feats
 
     def _label_free(self, pairs: pd.DataFrame) -> list[pd.DataFrame]:
@@ -157,7 +164,8 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Features of any pairs, using every training pair."""
-        parts = [self.retrieval_.transform(pairs)] if "retrieval" in self.groups else []
+        parts = ([self.retrieval_.transform(_canonical(pairs))] if "retrieval" in self.groups
+                 else [])
         return pd.concat(parts + self._label_free(pairs), axis=1)
 
     def fit_transform(self, pairs: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
@@ -180,9 +188,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
                                dtype=float)
             n_perts = pairs["pert"].nunique()
             folds = GroupKFold(n_splits=min(self.n_splits, n_perts))
+            canon = _canonical(pairs)
             for fit_idx, held_idx in folds.split(pairs, groups=pairs["pert"]):
-                r = self._retrieval().fit(pairs.iloc[fit_idx], y[fit_idx])
-                oof.iloc[held_idx] = r.transform(pairs.iloc[held_idx]).to_numpy()
+                r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
+                oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
             parts.append(oof)
         out = pd.concat(parts + self._label_free(pairs), axis=1)
         if len(_OOF_MEMO) >= 4:

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
-__all__ = ["SPACES", "GeneProfiles", "gene_profiles"]
+__all__ = ["SPACES", "GeneProfiles", "gene_profiles", "canonical_symbols"]
 
 #: Similarity space → knowledge-graph edge types (prefixes); None = all edge types.
 SPACES: dict[str, tuple[str, ...] | None] = {
@@ -72,6 +72,25 @@ class GeneProfiles:
 
 
 _MEMO: dict[tuple[int, str], GeneProfiles] = {}
+_SYMBOLS: dict[tuple[int, str], str] = {}
+
+
+def canonical_symbols(kg, names) -> np.ndarray:
+    """The knowledge graph's symbol for each name (outdated symbols and aliases resolve).
+
+    PerturbQA names some genes by symbols that NCBI has since replaced (``AARS`` is now
+    ``AARS1``); looking them up as-is would treat them as unknown to the graph. A name the
+    graph cannot resolve is kept unchanged. Label-free, and memoised per graph.
+    """
+    names = np.asarray(names, dtype=object)
+    uniq = pd.unique(names)
+    known = pd.Index(kg.genes)
+    todo = [n for n in uniq if (id(kg), n) not in _SYMBOLS and n not in known]
+    if todo:
+        for n, sym in zip(todo, kg.resolve_many(todo), strict=True):
+            _SYMBOLS[(id(kg), n)] = sym if sym is not None else n
+    lookup = {n: _SYMBOLS.get((id(kg), n), n) for n in uniq}
+    return np.array([lookup[n] for n in names], dtype=object)
 
 
 def gene_profiles(kg, space: str = "all") -> GeneProfiles:  # or TextProfiles for "text"

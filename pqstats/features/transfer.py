@@ -138,6 +138,11 @@ def response_profiles(dataset: str) -> list:
         mat = sp.csr_matrix((resid.to_numpy(np.float32),
                              (perts.get_indexer(train["pert"]), genes.get_indexer(train["gene"]))),
                             shape=(len(perts), len(genes)))
-        out.append(GeneProfiles(space=f"response_{src}", genes=perts,
+        # named by the graph's symbols, as the retrieval queries them
+        from pqstats.features.pairs import load_graph
+        from pqstats.features.profiles import canonical_symbols
+
+        names = pd.Index(canonical_symbols(load_graph(), perts.to_numpy()))
+        out.append(GeneProfiles(space=f"response_{src}", genes=names,
                                 matrix=normalize(mat).astype(np.float32).tocsr()))
     return out
