@@ -8,7 +8,7 @@ export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
 
-.PHONY: setup data test benchmark ablation select bench lint clean llm-demo
+.PHONY: setup data test benchmark report ablation select bench lint clean llm-demo
 
 setup: $(VENV)/.installed
 
@@ -24,8 +24,13 @@ data: setup
 test: setup data
 	$(BIN)/python -m pytest -q
 
+# results/benchmark.csv, results/benchmark.md and results/figures/*.png
 benchmark: setup data
 	$(BIN)/pqstats benchmark --track strict,transfer --out results
+
+# redraw results/benchmark.md and the figures from results/ (no refitting)
+report: setup data
+	$(BIN)/pqstats report --out results
 
 ablation: setup data
 	$(BIN)/pqstats benchmark --ablation --out results

@@ -8,7 +8,7 @@ The flat public API re-exports the most used functions of the modules below::
     pqstats.auc_per_gene(test_pairs, model.score_pairs(test_pairs))
 """
 
-from pqstats import datasets, enrichment, evaluation, knowledge, models
+from pqstats import datasets, enrichment, evaluation, knowledge, models, report
 from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
 from pqstats.benchmark import run_benchmark, write_results
 from pqstats.datasets import (
@@ -47,5 +47,5 @@ __all__ = [
     "data_dir", "datasets", "describe_clusters", "enrichment", "evaluate", "evaluation",
     "gene_sets", "grid_search", "knowledge", "load_de", "load_dir", "load_gse", "load_pairs",
     "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir", "models", "ora",
-    "pooled_auroc", "run_benchmark", "run_gse", "score_predictions", "write_results",
+    "pooled_auroc", "report", "run_benchmark", "run_gse", "score_predictions", "write_results",
 ]

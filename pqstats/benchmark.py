@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from pqstats import models as model_registry
 from pqstats._fetch import DataUnavailableError
-from pqstats._io import atomic_write, atomic_write_csv, atomic_write_text
+from pqstats._io import atomic_write
+from pqstats._progress import tqdm
 from pqstats.datasets import DATASETS, TASKS, load_pairs
 from pqstats.evaluation import evaluate
 
@@ -112,24 +112,51 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
+def _knowledge_key() -> dict:
+    """What a cache key must add about the knowledge graph: ``{}`` for the default graph
+    from the verified bundle; else the graph's sources (``PQSTATS_EXCLUDE_SOURCES``) and,
+    for your own files (``PQSTATS_KNOWLEDGE_DIR``), their checksums.
+
+    Keys of the default graph stay as they were; anything cached from a model fitted on
+    the graph (scores, fitted models) should merge this into its key.
+    """
+    from pqstats.knowledge._cache import file_sha256
+    from pqstats.knowledge.graph import (
+        DEFAULT_GRAPH_SOURCES,
+        default_bundle_dir,
+        default_graph_sources,
+    )
+    from pqstats.knowledge.sources import source_files
+
+    sources = default_graph_sources()
+    key: dict = {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
+    folder = default_bundle_dir()
+    if folder is not None:
+        needed = sorted({*sources, "gene_info", *(["gene2go"] if "go" in sources else [])})
+        key["knowledge_files"] = {s: [file_sha256(p) for p in source_files(s, folder)]
+                                  for s in needed}
+    return key
+
+
 def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
                         pairs: pd.DataFrame, cache: bool) -> tuple[np.ndarray, float]:
     """:func:`fit_predict`, with the test scores cached on disk keyed by every input.
 
     The key holds the model's parameters, the cell, a hash of the pairs (labels of the
-    training rows included) and :func:`_source_digest`; the knowledge files are pinned by
+    training rows included), :func:`_source_digest` and, when some are left out
+    (``PQSTATS_EXCLUDE_SOURCES``), the graph's sources; the knowledge files are pinned by
     checksums in the code. A warm rerun of the benchmark therefore only re-scores.
     """
     if not cache:
         return fit_predict(model_name, dataset, task, track, pairs)
     from pqstats._fetch import data_dir
-
     params = model_registry.get(model_name).get_params()
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
-    key = hashlib.sha256(json.dumps(
-        {"model": model_name, "params": params, "cell": [dataset, task, track],
-         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()},
-        sort_keys=True, default=str).encode()).hexdigest()[:32]
+    parts = {"model": model_name, "params": params, "cell": [dataset, task, track],
+             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
+             **_knowledge_key()}
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
+                         ).hexdigest()[:32]
     path = data_dir() / "cache" / "benchmark" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as f:
@@ -145,8 +172,10 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
 
 
 def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
-          n_boot: int, cache: bool = True) -> dict:
+          n_boot: int, cache: bool = True, keep: dict | None = None) -> dict:
     scores, seconds = _cached_fit_predict(model_name, dataset, task, track, pairs, cache)
+    if keep is not None:
+        keep[(dataset, task, track, model_name)] = scores
     metrics = evaluate(pairs[pairs["split"] == "test"], scores, n_boot=n_boot)
     return {"dataset": dataset, "task": task, "track": track, "model": model_name,
             **{k: metrics[k] for k in ("auroc", "ci_low", "ci_high", "auprc", "n_genes")},
@@ -161,6 +190,7 @@ def run_benchmark(
     n_boot: int = 1000,
     progress: bool = True,
     cache: bool = True,
+    scores_out: dict | None = None,
 ) -> pd.DataFrame:
     """Fit and score every model on every dataset x task x track.
 
@@ -178,6 +208,10 @@ def run_benchmark(
         Reuse test scores cached under ``data_dir()/cache/benchmark`` when every input
         (model parameters, data, pqstats' code) is unchanged; ``seconds`` then reports
         the original fit.
+    scores_out : dict, optional
+        When given, filled with ``(dataset, task, track, model) → test scores`` (in the
+        order of the test rows of :func:`pqstats.datasets.load_pairs`), e.g. for the
+        ROC curves of :func:`pqstats.report.write_report`.
 
     Returns
     -------
@@ -208,7 +242,8 @@ def run_benchmark(
         for track in tracks:
             for model_name in models:
                 bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
-                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache))
+                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache,
+                                  scores_out))
                 bar.update(1)
     bar.close()
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -298,6 +333,13 @@ def _fmt(x: float) -> str:
     return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
 
 
+def _ci(row) -> str:
+    """``[low, high]`` of a result row, or "" when it has no interval."""
+    if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+        return ""
+    return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
 def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -> str:
     """Markdown tables: per task, paper rows then ours, one column per dataset."""
     lines = ["# pqstats benchmark", "",
@@ -327,7 +369,7 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
             for d in DATASETS:
                 if d in by_ds.index:
                     r = by_ds.loc[d]
-                    cells.append(f"{r.auroc:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+                    cells.append(f"{r.auroc:.3f} {_ci(r)}".rstrip())
                 else:
                     cells.append("–")
             lines.append(f"| {model} | {track} | " + " | ".join(cells) + " |")
@@ -343,15 +385,29 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
               "|---|---|---|---|---|---|---|---|---|"]
     for r in ok.itertuples():
         lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.model} | {r.auroc:.3f} | "
-                     f"[{r.ci_low:.3f}, {r.ci_high:.3f}] | {_fmt(r.auprc)} | {int(r.n_genes)} | "
-                     f"{r.seconds:.2f} |")
+                     f"{_ci(r) or '–'} | {_fmt(r.auprc)} | "
+                     f"{'–' if pd.isna(r.n_genes) else int(r.n_genes)} | "
+                     f"{'–' if pd.isna(r.seconds) else f'{r.seconds:.2f}'} |")
     return "\n".join(lines) + "\n"
 
 
-def write_results(results: pd.DataFrame, out: str | Path = "results") -> list[Path]:
-    """Write ``benchmark.csv`` and ``benchmark.md`` into ``out`` atomically."""
-    out = Path(out)
-    csv = atomic_write_csv(out / "benchmark.csv", results, float_format="%.6g")
-    md = atomic_write_text(out / "benchmark.md", results_markdown(results))
-    return [csv, md]
+def write_results(results: pd.DataFrame, out: str | Path = "results",
+                  figures: bool = False, scores: dict | None = None,
+                  progress: bool = False) -> list[Path]:
+    """Write ``benchmark.csv`` and ``benchmark.md`` (and the figures) into ``out``.
+
+    Every file is written atomically. With ``figures=True`` the PNGs of
+    :mod:`pqstats.report` go to ``out/figures`` and ``benchmark.md`` shows them; extra
+    rows (``summer.csv``), the ablation and the enrichment results found in ``out`` join
+    the report. ``scores`` (from ``run_benchmark(scores_out=...)``) feed the ROC curves.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``benchmark.csv``, ``benchmark.md``, then each figure.
+    """
+    from pqstats.report import write_report
+
+    return write_report(results, out, scores=scores, figures=figures, roc=figures,
+                        progress=progress)
 

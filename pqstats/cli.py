@@ -23,7 +23,7 @@ def _csv_list(value: str) -> list[str]:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from pqstats import datasets
 
-    results = datasets.fetch_all(progress=not args.quiet)
+    results = datasets.fetch_all(progress=not (args.quiet or args.json))
     try:
         from pqstats import knowledge  # available once the knowledge layer is installed
 
@@ -31,11 +31,15 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError):
         pass
     missing = {k: v for k, v in results.items() if isinstance(v, Exception)}
-    for name, value in results.items():
-        if not isinstance(value, Exception):
-            print(f"ok       {name}")
-    for name, err in missing.items():
-        print(f"missing  {name}: {err}")
+    if args.json:
+        print(json.dumps({name: {"ok": not isinstance(value, Exception), "detail": str(value)}
+                          for name, value in results.items()}))
+    else:
+        for name, value in results.items():
+            if not isinstance(value, Exception):
+                print(f"ok       {name}")
+        for name, err in missing.items():
+            print(f"missing  {name}: {err}")
     required_missing = [k for k in missing if not k.startswith("jurkat-")]
     if (args.strict and missing) or required_missing:
         return 1
@@ -47,6 +51,8 @@ def _add_fetch(sub) -> None:
     p.add_argument("--strict", action="store_true",
                    help="fail when any file is missing (default: only jurkat may be missing)")
     p.add_argument("--quiet", action="store_true", help="no download progress bars")
+    p.add_argument("--json", action="store_true",
+                   help="print file -> {ok, detail (path or error)} as JSON")
     p.set_defaults(func=_cmd_fetch)
 
 
@@ -77,16 +83,62 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     if args.ablation:
         return _ablation(args)
 
+    scores: dict = {}
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
                             tracks=args.track, n_boot=args.n_boot, progress=not args.json,
-                            cache=not args.no_cache)
-    paths = write_results(results, args.out)
+                            cache=not args.no_cache, scores_out=scores)
+    paths = write_results(results, args.out, figures=not args.no_figures, scores=scores,
+                          progress=not args.json)
     if args.json:
         print(results.to_json(orient="records"))
     else:
-        print(paths[1].read_text(encoding="utf-8"))
+        _print_summary(results)
         print("wrote " + ", ".join(map(str, paths)))
     return 0
+
+
+def _print_summary(results) -> None:
+    """Per-gene AUROC with its interval, one line per scored cell."""
+    ok = results[results["note"].fillna("") == ""]
+    for r in ok.itertuples():
+        print(f"{r.dataset:<9} {r.task:<4} {r.track:<9} {r.model:<15} AUROC {r.auroc:.3f} "
+              f"[{r.ci_low:.3f}, {r.ci_high:.3f}]")
+    for r in results[results["note"].fillna("") != ""].drop_duplicates(
+            ["dataset", "task"]).itertuples():
+        print(f"{r.dataset:<9} {r.task:<4} {r.note.split(':')[0]}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from pqstats.report import write_report
+
+    csv = Path(args.out) / "benchmark.csv"
+    if not csv.is_file():
+        raise FileNotFoundError(f"{csv} does not exist: run `pqstats benchmark --out "
+                                f"{args.out}` first")
+    results = pd.read_csv(csv, keep_default_na=True)
+    results["note"] = results["note"].fillna("")
+    results["model"] = results["model"].fillna("")
+    paths = write_report(results, args.out, roc=not args.no_roc, progress=not args.json)
+    if args.json:
+        print(json.dumps([str(p) for p in paths]))
+    else:
+        print("wrote " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="redraw benchmark.md and the figures from results/ "
+                                      "(no refitting)")
+    p.add_argument("--out", default="results",
+                   help="results folder holding benchmark.csv (default: results/)")
+    p.add_argument("--no-roc", action="store_true",
+                   help="skip the ROC curves (they need the cached test scores)")
+    p.add_argument("--json", action="store_true", help="print the written paths as JSON")
+    p.set_defaults(func=_cmd_report)
 
 
 def _ablation(args: argparse.Namespace) -> int:
@@ -103,6 +155,10 @@ def _ablation(args: argparse.Namespace) -> int:
     atomic_write_csv(out / "ablation.csv", table, float_format="%.6g")
     text = ablation_markdown(table)
     atomic_write_text(out / "ablation.md", text)
+    if not args.no_figures:
+        from pqstats.report import FIGURE_DIR, plot_ablation
+
+        plot_ablation(table, out / FIGURE_DIR / "ablation.png")
     print(table.to_json(orient="records") if args.json else text)
     return 0
 
@@ -111,7 +167,8 @@ def _add_benchmark(sub) -> None:
     from pqstats.benchmark import TRACKS
     from pqstats.datasets import DATASETS, TASKS
 
-    p = sub.add_parser("benchmark", help="run the model x dataset x task x track matrix")
+    p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track "
+                                         "-> results/ (tables, figures)")
     p.add_argument("--datasets", type=_csv_list, default=list(DATASETS),
                    help=f"comma-separated (default: {','.join(DATASETS)})")
     p.add_argument("--tasks", type=_csv_list, default=list(TASKS), help="de,dir")
@@ -124,6 +181,8 @@ def _add_benchmark(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-cache", action="store_true",
                    help="refit every model even when cached scores match all inputs")
+    p.add_argument("--no-figures", action="store_true",
+                   help="write only benchmark.csv / benchmark.md, no figures")
     p.add_argument("--ablation", action="store_true",
                    help="instead: remove each feature group from one model (default logistic; "
                         "--models picks it) and write ablation.csv / ablation.md")
@@ -159,8 +218,9 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
 
     genes = read_gene_list(args.genes)
     background = read_gene_list(args.background) if args.background else k562_background()
-    res = ora(genes, args.libraries or list(PQSTATS_LIBRARIES), background, min_size=args.min_size,
-              max_size=args.max_size, family=args.family, normalise=not args.exact)
+    res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
+              min_size=args.min_size, max_size=args.max_size, family=args.family,
+              normalise=not args.exact)
     info = res.attrs["queries"][0]
     if args.out:
         from pqstats._io import atomic_write_csv
@@ -178,6 +238,16 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_libraries(libraries) -> list[str]:
+    """Libraries less the sources named in ``$PQSTATS_EXCLUDE_SOURCES`` (e.g. corum)."""
+    import os
+
+    from pqstats.knowledge.graph import EXCLUDE_ENV
+
+    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")}
+    return [name for name in libraries if name not in excluded]
+
+
 def _pd_options():
     import pandas as pd
 
@@ -191,7 +261,7 @@ def _add_enrich(sub) -> None:
     p.add_argument("--libraries", type=_csv_list, default=None,
                    help="comma-separated gene-set libraries of pqstats.knowledge (default: "
                         "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
-                        "WikiPathways 2023)")
+                        "WikiPathways 2023, less any named in $PQSTATS_EXCLUDE_SOURCES)")
     p.add_argument("--background", default=None,
                    help="file of background genes (default: the 8,454 measured K562 genes)")
     p.add_argument("--family", choices=["tested", "overlapping"], default="tested",
@@ -211,7 +281,8 @@ def _cmd_gse(args: argparse.Namespace) -> int:
     from pqstats.enrichment import METHODS, run_gse, write_gse
 
     per_cluster, summary, sensitivity = run_gse(methods=args.methods or list(METHODS),
-                                                semantic=not args.no_semantic, top=args.top)
+                                                semantic=not args.no_semantic, top=args.top,
+                                                progress=not args.json)
     paths = write_gse(per_cluster, summary, sensitivity, out=args.out)
     if args.json:
         print(summary.to_json(orient="records"))
@@ -273,10 +344,11 @@ def _cmd_cv(args: argparse.Namespace) -> int:
                         scatter=[train]):
         if args.grid:
             table = grid_search(model, _parse_grid(args.grid), train, folds=args.folds,
-                                random_state=args.seed, n_jobs=args.n_jobs)
+                                random_state=args.seed, n_jobs=args.n_jobs,
+                                progress=not args.json)
         else:
             table, _ = cross_validate(model, train, folds=args.folds, random_state=args.seed,
-                                      n_jobs=args.n_jobs)
+                                      n_jobs=args.n_jobs, progress=not args.json)
     if args.json:
         print(table.to_json(orient="records"))
     else:
@@ -321,14 +393,41 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="pqstats",
-        description="Classical statistics and ML for the PerturbQA benchmark.",
+        description="Classical statistics and ML for the PerturbQA benchmark: predict, for "
+                    "an unseen CRISPRi knockdown, which genes respond (DE) and how (Dir); "
+                    "describe gene clusters (GSE).",
+        epilog="Start with `pqstats fetch`, then `pqstats benchmark`. `pqstats COMMAND -h` "
+               "shows a command's options; --json gives machine-readable output where a "
+               "command prints results.",
+        formatter_class=_formatter,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_add_fetch, _add_models, _add_benchmark, _add_score, _add_cv, _add_enrich, _add_gse,
-                _add_kg, _add_summer, _add_screen):
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback when a command fails")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                title="commands")
+    for add in (_add_fetch, _add_kg, _add_models, _add_cv, _add_benchmark, _add_report,
+                _add_score, _add_enrich, _add_gse, _add_summer, _add_screen):
         add(sub)
+    for choice in sub.choices.values():
+        choice.formatter_class = _formatter
     return parser
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help with every subcommand's one-line purpose on the same line as its name."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=24, width=100)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):  # names are indented deeper
+            longest = max(map(len, action.choices), default=0)
+            self._action_max_length = max(self._action_max_length,
+                                          longest + self._current_indent + 4)
+
+
+_formatter = _Formatter
 
 
 _HINTS = {
@@ -338,6 +437,7 @@ _HINTS = {
     "ChecksumError": "replace the file with the published one",
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
+    "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
 }

@@ -347,6 +347,7 @@ def cross_validate(
     folds: int = 5,
     random_state: int = 0,
     n_jobs: int | None = None,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Grouped cross-validation of a pair model on training pairs.
 
@@ -375,6 +376,8 @@ def cross_validate(
         Seed of the fold assignment.
     n_jobs : int, optional
         Parallel jobs (joblib semantics).
+    progress : bool
+        Show a progress bar over the folds (as they finish).
 
     Returns
     -------
@@ -389,9 +392,15 @@ def cross_validate(
         raise ValueError(f"got {len(y)} labels for {len(pairs)} pairs")
     splits = grouped_folds(pairs, folds, random_state)
     shipped = None if labels is None else y
-    scores = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_score_fold)(model, pairs, shipped, folds, random_state, k)
-        for k in range(folds))
+    jobs = (delayed(_fit_score_fold)(model, pairs, shipped, folds, random_state, k)
+            for k in range(folds))
+    if progress:
+        from pqstats._progress import tqdm
+
+        scores = list(tqdm(Parallel(n_jobs=n_jobs, return_as="generator")(jobs),
+                           total=folds, desc="cv folds", unit="fold"))
+    else:
+        scores = Parallel(n_jobs=n_jobs)(jobs)
     oof = np.empty(len(pairs), dtype=float)
     rows = []
     for k, ((_, te), s) in enumerate(zip(splits, scores, strict=True)):
@@ -412,6 +421,7 @@ def grid_search(
     folds: int = 5,
     random_state: int = 0,
     n_jobs: int | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Every combination of ``param_grid``, scored by :func:`cross_validate` on the same folds.
 
@@ -424,8 +434,11 @@ def grid_search(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid
 
+    from pqstats._progress import tqdm
+
     rows = []
-    for params in ParameterGrid(param_grid):
+    for params in tqdm(ParameterGrid(param_grid), desc="grid search", unit="setting",
+                       disable=not progress):
         res, _ = cross_validate(clone(model).set_params(**params), pairs, folds=folds,
                                 random_state=random_state, n_jobs=n_jobs)
         rows.append({**params, "mean_auroc": res["auroc"].mean(), "std_auroc": res["auroc"].std()})

@@ -121,12 +121,13 @@ def readout_genes(cell_line: str) -> list[str]:
 
 
 def _model_key(model_name: str, params: dict, cell: Sequence[str], train: pd.DataFrame) -> str:
-    from pqstats.benchmark import _source_digest
+    from pqstats.benchmark import _knowledge_key, _source_digest
 
     content = pd.util.hash_pandas_object(train, index=False).to_numpy()
     return hashlib.sha256(json.dumps(
         {"model": model_name, "params": params, "cell": list(cell),
-         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest()},
+         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
+         **_knowledge_key()},
         sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 

@@ -237,6 +237,7 @@ def run_gse(
     top: int = 5,
     top_grid: Sequence[int] = (2, 3, 5, 8, 10, 15, 20),
     libraries: Mapping[str, Mapping[str, set[str]]] | None = None,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Describe and score every labelled cluster of the PerturbQA GSE task.
 
@@ -255,6 +256,8 @@ def run_gse(
     libraries : mapping library -> {term: genes}, optional
         Pre-loaded libraries restricted to :func:`k562_background`; default: every
         library of :data:`PQSTATS_LIBRARIES` from the knowledge bundle.
+    progress : bool
+        Show a progress bar over the steps (libraries, each kind, scoring).
 
     Returns
     -------
@@ -270,11 +273,18 @@ def run_gse(
     for m in methods:
         if m not in METHODS:
             raise ValueError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
+    from pqstats._progress import tqdm
+
+    bar = tqdm(total=len(kinds) + 1 + (libraries is None), desc="gse", unit="step",
+               disable=not progress)
     background = k562_background()
     if libraries is None:
+        bar.set_postfix_str("loading libraries")
         libraries = load_libraries(PQSTATS_LIBRARIES, background)
+        bar.update(1)
     rows, sens = [], []
     for kind in kinds:
+        bar.set_postfix_str(f"{kind} clusters")
         table = load_gse(kind, skip_empty=True)
         clusters = {int(c): list(g) for c, g in zip(table["cluster"], table["genes"],
                                                       strict=True)}
@@ -298,9 +308,13 @@ def run_gse(
             desc = _describe(tables[False], names, "consensus", t)
             scores = score_descriptions(desc["description"], labels, semantic=False)
             sens.append({"kind": kind, "top": t, **scores.mean().to_dict()})
+        bar.update(1)
+    bar.set_postfix_str("scoring descriptions")
     per_cluster = pd.concat(rows, ignore_index=True)
     scores = score_descriptions(per_cluster["description"], per_cluster["label"],
                                 semantic=semantic)
+    bar.update(1)
+    bar.close()
     per_cluster = pd.concat([per_cluster, scores], axis=1)
     per_cluster["description_words"] = [len(tokenize(d)) for d in per_cluster["description"]]
     metrics = [c for c in per_cluster.columns if c.startswith(("rouge1_", "minilm_"))]

@@ -21,9 +21,13 @@ from pqstats.knowledge.go import GoDag, go_annotations, load_go
 from pqstats.knowledge.graph import (
     DEFAULT_GRAPH_SOURCES,
     EDGE_TYPES,
+    EXCLUDE_ENV,
     GRAPH_SOURCES,
+    KNOWLEDGE_DIR_ENV,
     KnowledgeGraph,
     build_knowledge_graph,
+    default_bundle_dir,
+    default_graph_sources,
 )
 from pqstats.knowledge.readers import (
     GeneSetRecord,
@@ -74,6 +78,10 @@ __all__ = [
     "build_knowledge_graph",
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
+    "EXCLUDE_ENV",
+    "KNOWLEDGE_DIR_ENV",
+    "default_graph_sources",
+    "default_bundle_dir",
     "EDGE_TYPES",
     "coverage_table",
     "symbol_coverage_table",

@@ -14,8 +14,13 @@ def _csv(value: str) -> list[str]:
 
 
 def _build(args: argparse.Namespace):
+    import sys
+
     from pqstats.knowledge.graph import build_knowledge_graph
 
+    if not getattr(args, "json", False):
+        print("loading the knowledge graph (the first build takes about a minute; it is "
+              "cached afterwards)...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     kg = build_knowledge_graph(
         sources=args.sources, drop_iea=args.drop_iea, max_degree=args.max_degree or None,
@@ -82,18 +87,20 @@ def _cmd_text(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, GRAPH_SOURCES
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, EXCLUDE_ENV, GRAPH_SOURCES
 
-    p.add_argument("--sources", type=_csv, default=list(DEFAULT_GRAPH_SOURCES),
+    p.add_argument("--sources", type=_csv, default=None,
                    help=f"comma-separated graph sources from {','.join(GRAPH_SOURCES)} "
-                        f"(default: {','.join(DEFAULT_GRAPH_SOURCES)})")
+                        f"(default: {','.join(DEFAULT_GRAPH_SOURCES)}, less any named in "
+                        f"${EXCLUDE_ENV})")
     p.add_argument("--drop-iea", action="store_true", help="drop electronic GO annotations")
     p.add_argument("--max-degree", type=int, default=1000,
                    help="remove GO/STRING nodes with more neighbours (0: keep all)")
     p.add_argument("--min-term-size", type=int, default=1)
     p.add_argument("--max-term-size", type=int, default=None)
     p.add_argument("--bundle-dir", default=None,
-                   help="read the knowledge files from this folder instead of fetching them")
+                   help="read the knowledge files from this folder instead of fetching them "
+                        "(default: $PQSTATS_KNOWLEDGE_DIR when set)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
 

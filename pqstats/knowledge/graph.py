@@ -66,6 +66,10 @@ __all__ = [
     "build_knowledge_graph",
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
+    "EXCLUDE_ENV",
+    "KNOWLEDGE_DIR_ENV",
+    "default_graph_sources",
+    "default_bundle_dir",
     "EDGE_TYPES",
 ]
 
@@ -89,6 +93,12 @@ GRAPH_SOURCES: tuple[str, ...] = tuple(EDGE_TYPES)
 DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
     "go", "bioplex", "string", "huri", "corum", "reactome", "hallmark", "trrust",
 )
+#: Environment variable naming sources to leave out of the default graph, comma-separated
+#: (e.g. ``PQSTATS_EXCLUDE_SOURCES=corum`` for commercial use: CORUM is CC BY-NC).
+EXCLUDE_ENV = "PQSTATS_EXCLUDE_SOURCES"
+#: Environment variable naming a folder of your own knowledge files (standard names, see
+#: :data:`pqstats.knowledge.SOURCES`) that the default graph reads instead of the bundle.
+KNOWLEDGE_DIR_ENV = "PQSTATS_KNOWLEDGE_DIR"
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
 _CODE_VERSION = 3
@@ -345,8 +355,37 @@ def _type_order(t: str) -> tuple[int, str]:
     return (prefix.index(head) if head in prefix else len(prefix), t)
 
 
+def default_graph_sources() -> tuple[str, ...]:
+    """:data:`DEFAULT_GRAPH_SOURCES` without the sources named in ``$PQSTATS_EXCLUDE_SOURCES``.
+
+    This is what every model's graph is built from, so ``PQSTATS_EXCLUDE_SOURCES=corum``
+    leaves CORUM (non-commercial licence) out of the features, the models and the
+    benchmark (whose score cache is keyed by it).
+
+    Raises
+    ------
+    ValueError
+        When the variable names an unknown source, or leaves no source.
+    """
+    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")
+                if s.strip()}
+    unknown = sorted(excluded - set(GRAPH_SOURCES))
+    if unknown:
+        raise ValueError(f"{EXCLUDE_ENV} names unknown source(s) {unknown}; choose from "
+                         f"{', '.join(GRAPH_SOURCES)}")
+    kept = tuple(s for s in DEFAULT_GRAPH_SOURCES if s not in excluded)
+    if not kept:
+        raise ValueError(f"{EXCLUDE_ENV} leaves no knowledge source")
+    return kept
+
+
+def default_bundle_dir() -> str | None:
+    """The folder named by ``$PQSTATS_KNOWLEDGE_DIR``, or None (use the verified bundle)."""
+    return os.environ.get(KNOWLEDGE_DIR_ENV) or None
+
+
 def build_knowledge_graph(
-    sources: Sequence[str] = DEFAULT_GRAPH_SOURCES,
+    sources: Sequence[str] | None = None,
     *,
     drop_iea: bool = False,
     evidence_exclude: Sequence[str] = (),
@@ -362,8 +401,10 @@ def build_knowledge_graph(
 
     Parameters
     ----------
-    sources : sequence of str
-        Graph sources, from :data:`GRAPH_SOURCES` (default :data:`DEFAULT_GRAPH_SOURCES`).
+    sources : sequence of str, optional
+        Graph sources, from :data:`GRAPH_SOURCES`; by default
+        :func:`default_graph_sources` (:data:`DEFAULT_GRAPH_SOURCES` less any named in
+        ``$PQSTATS_EXCLUDE_SOURCES``). Sources given here are used as they are.
     drop_iea : bool
         Drop electronically inferred GO annotations (evidence ``IEA``).
     evidence_exclude : sequence of str
@@ -377,7 +418,9 @@ def build_knowledge_graph(
     min_term_size, max_term_size : int
         Keep term nodes with this many genes (after hub removal).
     bundle_dir : path-like, optional
-        Read the files from this folder (standard names) instead of fetching them.
+        Read the files from this folder (standard names) instead of fetching them; by
+        default ``$PQSTATS_KNOWLEDGE_DIR`` when set (so the models read your files), else
+        the fetched, checksum-verified bundle.
     cache : bool
         Read / write the on-disk cache.
 
@@ -385,7 +428,7 @@ def build_knowledge_graph(
     -------
     KnowledgeGraph
     """
-    sources = tuple(dict.fromkeys(sources))
+    sources = tuple(dict.fromkeys(default_graph_sources() if sources is None else sources))
     unknown = [s for s in sources if s not in EDGE_TYPES]
     if unknown or not sources:
         raise ValueError(f"unknown graph source(s) {unknown}; choose from "
@@ -404,6 +447,7 @@ def build_knowledge_graph(
             "min_term_size": int(min_term_size),
             "max_term_size": None if max_term_size is None else int(max_term_size)}
     needed = set(sources) | {"gene_info"} | ({"gene2go"} if "go" in sources else set())
+    bundle_dir = default_bundle_dir() if bundle_dir is None else bundle_dir
     files = {s: [os.fspath(p) for p in source_files(s, bundle_dir)] for s in sorted(needed)}
     parts = {"sources": sorted(sources), "options": opts, "code": _CODE_VERSION,
              "files": {s: [file_sha256(p) for p in ps] for s, ps in files.items()}}

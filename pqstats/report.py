@@ -1,0 +1,826 @@
+"""The benchmark report: figures (PNG) and the Markdown page that shows them.
+
+:func:`write_report` turns a benchmark table (:func:`pqstats.benchmark.run_benchmark`)
+into ``benchmark.csv``, ``benchmark.md`` and ``figures/*.png`` inside a results folder.
+It also picks up what other steps left in that folder, each only when it is there:
+
+* ``summer.csv`` — rows of the Summer LLM adapter, same columns as ``benchmark.csv``;
+  shown in the tables and the bar charts beside the other models (never copied into
+  ``benchmark.csv``, which stays the output of ``pqstats benchmark`` alone);
+* ``ablation.csv`` (``make ablation``) — the ablation chart;
+* ``bench_enrichment.json`` (``make bench``) and ``gse_summary.csv`` (``pqstats gse``) —
+  the enrichment speed and accuracy chart.
+
+Figures
+-------
+``main_result.png``
+    Per-gene AUROC per dataset: the paper's best methods beside pqstats' main model on
+    both tracks (95% bootstrap intervals over genes). Bars start at chance (0.5).
+``auroc_<dataset>.png``
+    Every model on one dataset, both tasks and tracks, with the paper's Table 1 rows.
+``roc_curves.png``
+    ROC curves of the best strict-track model of each dataset and task, averaged over
+    genes the way the metric averages them (vertical averaging of each gene's curve).
+``ablation.png``
+    Change in per-gene AUROC when each feature group is removed.
+``enrichment.png``
+    ORA speed against gseapy on identical inputs, and GSE description accuracy.
+
+Every file is written atomically (a temporary file, then a rename) and the PNGs carry no
+timestamp, so rerunning on the same inputs gives the same bytes.
+
+Plots use matplotlib's object API (:class:`matplotlib.figure.Figure`), not ``pyplot``:
+no global state, no display needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pqstats._io import atomic_write, atomic_write_csv, atomic_write_text
+
+__all__ = [
+    "FIGURE_DIR",
+    "DATASET_LABELS",
+    "EXTRA_RESULT_FILES",
+    "read_extra_results",
+    "knowledge_versions",
+    "graph_sources_used",
+    "best_models",
+    "per_gene_roc",
+    "plot_main_result",
+    "plot_dataset",
+    "plot_roc_curves",
+    "plot_ablation",
+    "plot_enrichment",
+    "report_markdown",
+    "write_report",
+]
+
+#: Sub-folder of the results folder that holds the figures.
+FIGURE_DIR = "figures"
+#: How datasets are named on figures.
+DATASET_LABELS: dict[str, str] = {
+    "k562": "K562", "rpe1": "RPE1", "hepg2": "HepG2", "jurkat": "Jurkat",
+    "k562_set": "K562 gene programmes",
+}
+_TASK_TITLES = {"de": "DE: is gene g differentially expressed?",
+                "dir": "Dir: does gene g go up (vs down)?"}
+#: Result files of other steps whose rows join the report when present (same columns as
+#: ``benchmark.csv``).
+EXTRA_RESULT_FILES: tuple[str, ...] = ("summer.csv",)
+
+# Colours: the paper's methods in greys (hatched), ours in colour.
+_PAPER_COLOURS = {"GEARS": "#d9d9d9", "GenePT-Prot + LogReg": "#bdbdbd",
+                  "Retrieval (No LLM)": "#969696", "Summer (LLM)": "#636363"}
+_CORE_COLOUR = "#252525"
+_TRACK_COLOURS = {"strict": "#1f77b4", "transfer": "#ff7f0e"}
+_EXTRA_COLOUR = "#2ca02c"
+_DATASET_COLOURS = {"k562": "#1f77b4", "rpe1": "#d62728", "hepg2": "#2ca02c",
+                    "jurkat": "#9467bd", "k562_set": "#8c564b"}
+_PNG_METADATA = {"Software": None}  # no version string: same inputs, same bytes
+_DPI = 110
+
+
+# ============================================================================ inputs
+def read_extra_results(out: str | os.PathLike) -> pd.DataFrame:
+    """Rows of :data:`EXTRA_RESULT_FILES` found in ``out`` (e.g. ``summer.csv``).
+
+    Parameters
+    ----------
+    out : path-like
+        The results folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, columns as :data:`pqstats.benchmark.RESULT_COLUMNS` (missing optional
+        columns are filled with NaN / ""); empty when no such file exists.
+
+    Raises
+    ------
+    ValueError
+        When a file lacks one of the columns ``dataset, task, track, model, auroc``.
+    """
+    from pqstats.benchmark import RESULT_COLUMNS
+
+    frames = []
+    for name in EXTRA_RESULT_FILES:
+        path = Path(out) / name
+        if not path.is_file():
+            continue
+        table = pd.read_csv(path)
+        missing = {"dataset", "task", "track", "model", "auroc"} - set(table.columns)
+        if missing:
+            raise ValueError(f"{path} lacks column(s) {sorted(missing)}; it needs the "
+                             f"columns of benchmark.csv: {','.join(RESULT_COLUMNS)}")
+        frames.append(table.reindex(columns=RESULT_COLUMNS))
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    extra = pd.concat(frames, ignore_index=True)
+    extra["note"] = extra["note"].fillna("")
+    return extra
+
+
+def graph_sources_used() -> tuple[str, ...]:
+    """The knowledge-graph sources the models use by default, in manifest order.
+
+    ``PQSTATS_EXCLUDE_SOURCES`` (e.g. ``corum``) is honoured when the knowledge layer
+    supports it; otherwise this is :data:`pqstats.knowledge.DEFAULT_GRAPH_SOURCES`.
+    """
+    from pqstats.knowledge import graph
+
+    default = getattr(graph, "default_graph_sources", None)
+    return tuple(default()) if default is not None else tuple(graph.DEFAULT_GRAPH_SOURCES)
+
+
+def knowledge_versions(sources: Sequence[str] | None = None) -> pd.DataFrame:
+    """Version, licence and checksum of each knowledge source behind the models.
+
+    Parameters
+    ----------
+    sources : sequence of str, optional
+        Keys of :data:`pqstats.knowledge.SOURCES`; by default the graph sources the
+        models use (:func:`graph_sources_used`) plus the gene annotations they need
+        (``gene_info`` for symbols, ``gene2go`` for GO).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, description, version, licence, non_commercial, sha256`` (first 12
+        hex digits of each file, ``+``-joined), from the source manifest.
+    """
+    from pqstats.knowledge import SOURCES
+
+    if sources is None:
+        used = graph_sources_used()
+        sources = [*used, "gene_info", *(["gene2go"] if "go" in used else [])]
+    rows = []
+    for name in dict.fromkeys(sources):
+        src = SOURCES[name]
+        rows.append({"source": name, "description": src.description, "version": src.version,
+                     "licence": src.licence, "non_commercial": src.non_commercial,
+                     "sha256": "+".join(s[:12] for s in src.sha256)})
+    return pd.DataFrame(rows)
+
+
+def _ok(results: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a score (unavailable datasets and failed cells left out)."""
+    if results.empty:
+        return results
+    return results[(results["note"].fillna("") == "") & results["auroc"].notna()]
+
+
+def _scored_models(results: pd.DataFrame) -> list[str]:
+    """Names of the models that have rows (blank names of unavailable cells left out)."""
+    return [m for m in dict.fromkeys(results["model"].dropna()) if m]
+
+
+def _extra_models(results: pd.DataFrame) -> list[str]:
+    """Models whose rows came from :data:`EXTRA_RESULT_FILES`, not from pqstats' matrix.
+
+    :func:`write_report` records pqstats' own models in ``results.attrs["pqstats_models"]``;
+    without that record every model counts as pqstats'.
+    """
+    own = set(results.attrs.get("pqstats_models", _scored_models(results)))
+    return [m for m in _scored_models(results) if m not in own]
+
+
+def _main_model(results: pd.DataFrame, preferred: str = "xgboost") -> str | None:
+    """The model shown in the headline figure: ``preferred`` if present, else the best
+    mean strict-track AUROC over all cells."""
+    ok = _ok(results)
+    if ok.empty:
+        return None
+    if preferred in set(ok["model"]):
+        return preferred
+    strict = ok[ok["track"] == "strict"]
+    pool = strict if not strict.empty else ok
+    return str(pool.groupby("model")["auroc"].mean().idxmax())
+
+
+def best_models(results: pd.DataFrame, track: str = "strict") -> dict[tuple[str, str], str]:
+    """The best model (highest per-gene AUROC) of each dataset and task on ``track``.
+
+    Returns
+    -------
+    dict
+        ``(dataset, task) → model``.
+    """
+    ok = _ok(results)
+    ok = ok[ok["track"] == track]
+    if ok.empty:
+        return {}
+    idx = ok.groupby(["dataset", "task"], sort=False)["auroc"].idxmax()
+    return {(r.dataset, r.task): r.model for r in ok.loc[idx].itertuples()}
+
+
+# ============================================================================ figures
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+    return fig
+
+
+def _save(fig, path: Path) -> Path:
+    def write(tmp: Path) -> None:
+        fig.savefig(tmp, format="png", dpi=_DPI, metadata=_PNG_METADATA)
+
+    return atomic_write(path, write)
+
+
+def _chance_line(ax, vertical: bool = False) -> None:
+    if vertical:
+        ax.axvline(0.5, color="black", lw=0.8, ls=":", zorder=1)
+    else:
+        ax.axhline(0.5, color="black", lw=0.8, ls=":", zorder=1)
+
+
+def _error(row) -> list[list[float]] | None:
+    if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+        return None
+    return [[max(row.auroc - row.ci_low, 0.0)], [max(row.ci_high - row.auroc, 0.0)]]
+
+
+def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
+                     model: str | None = None) -> Path | None:
+    """The headline figure: the paper's best methods vs pqstats, per dataset and task.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Benchmark rows (``RESULT_COLUMNS``), optionally with extra rows (Summer adapter).
+    path : path-like
+        Where to write the PNG.
+    model : str, optional
+        pqstats model to show (default ``xgboost`` when present, else the best mean
+        strict-track model).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The written file; None when ``results`` holds no score.
+    """
+    from pqstats.benchmark import CORE_VOTING_DE_MEAN, PAPER_TABLE
+    from pqstats.datasets import TASKS
+
+    ok = _ok(results)
+    model = model or _main_model(ok)
+    if model is None:
+        return None
+    datasets = [d for d in DATASET_LABELS if d in set(ok["dataset"])]
+    extra_models = _extra_models(results)
+    series: list[tuple[str, str, Callable[[str, str], tuple[float, object]]]] = []
+    for method in ("Retrieval (No LLM)", "Summer (LLM)"):
+        series.append((f"{method}, paper", _PAPER_COLOURS[method],
+                       lambda d, t, m=method: (PAPER_TABLE[(m, t)].get(d, np.nan), None)))
+
+    def ours(track: str, name: str):
+        def get(d: str, t: str):
+            rows = ok[(ok.dataset == d) & (ok.task == t) & (ok.track == track)
+                      & (ok.model == name)]
+            return (np.nan, None) if rows.empty else (rows.iloc[0].auroc, rows.iloc[0])
+        return get
+
+    for name in extra_models:
+        series.append((f"{name} (pqstats adapter)", _EXTRA_COLOUR, ours("strict", name)))
+    for track in ("strict", "transfer"):
+        if not ok[(ok.track == track) & (ok.model == model)].empty:
+            series.append((f"pqstats {model}, {track} track", _TRACK_COLOURS[track],
+                           ours(track, model)))
+    fig = _figure(11, 4.2)
+    axes = fig.subplots(1, len(TASKS), sharey=True)
+    width = 0.8 / len(series)
+    for ax, task in zip(np.atleast_1d(axes), TASKS, strict=True):
+        x = np.arange(len(datasets))
+        seen: set[str] = set()
+        for i, (label, colour, get) in enumerate(series):
+            for j, d in enumerate(datasets):
+                value, row = get(d, task)
+                if np.isnan(value):
+                    continue
+                paper = row is None
+                ax.bar(x[j] + (i - (len(series) - 1) / 2) * width, value - 0.5, bottom=0.5,
+                       width=width, color=colour, edgecolor="black" if paper else colour,
+                       lw=0.5, hatch="//" if paper else None,
+                       yerr=None if paper else _error(row), capsize=2, ecolor="black",
+                       label=None if label in seen else label, zorder=2)
+                seen.add(label)
+        lines_ = [j for j, d in enumerate(datasets) if d != "k562_set"]  # cell lines only
+        if task == "de" and lines_:
+            ax.hlines(CORE_VOTING_DE_MEAN, lines_[0] - 0.45, lines_[-1] + 0.45,
+                      color=_CORE_COLOUR, ls="--", lw=1, zorder=3,
+                      label=f"CORE-Voting 2026, mean over 4 cell lines ({CORE_VOTING_DE_MEAN})")
+        _chance_line(ax)
+        ax.set_xticks(x, [DATASET_LABELS[d] for d in datasets], rotation=0, fontsize=8)
+        ax.set_title(_TASK_TITLES[task], fontsize=10)
+        ax.set_ylim(0.45, 0.95)
+        ax.grid(axis="y", alpha=0.3, zorder=0)
+    np.atleast_1d(axes)[0].set_ylabel("per-gene AUROC (test split)")
+    handles, labels = {}, []
+    for ax in np.atleast_1d(axes):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    fig.legend([handles[lab] for lab in labels], labels, loc="outside lower center",
+               ncol=3, fontsize=8, frameon=False)
+    fig.suptitle("Unseen knockdowns: pqstats vs the PerturbQA paper "
+                 "(bars from chance = 0.5; whiskers: 95% bootstrap interval over genes)",
+                 fontsize=10)
+    return _save(fig, Path(path))
+
+
+def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -> Path | None:
+    """Every model on one dataset, both tasks and tracks, beside the paper's Table 1.
+
+    Horizontal bars start at chance (0.5); whiskers are 95% bootstrap intervals over
+    genes; the paper's methods are grey and hatched.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The written file; None when the dataset has no score in ``results``.
+    """
+    from pqstats.benchmark import CORE_VOTING_DE_MEAN, PAPER_TABLE
+    from pqstats.datasets import TASKS
+
+    ok = _ok(results)
+    ok = ok[ok["dataset"] == dataset]
+    if ok.empty:
+        return None
+    models = _scored_models(ok)
+    pq_models = set(models) - set(_extra_models(results))
+    paper = [m for (m, t) in PAPER_TABLE if t == "de"]
+    n_rows = len(paper) + len(models)
+    fig = _figure(11, 1.2 + 0.36 * n_rows)
+    axes = fig.subplots(1, len(TASKS), sharey=True)
+    labels = [f"{m} (paper)" for m in paper] + models
+    y = np.arange(n_rows)[::-1]
+    for ax, task in zip(np.atleast_1d(axes), TASKS, strict=True):
+        for i, method in enumerate(paper):
+            value = PAPER_TABLE[(method, task)].get(dataset, np.nan)
+            ax.barh(y[i], value - 0.5, left=0.5, height=0.7, color=_PAPER_COLOURS[method],
+                    edgecolor="black", lw=0.5, hatch="//", zorder=2)
+            ax.text(max(value, 0.5) + 0.005, y[i], f"{value:.2f}", va="center", fontsize=7)
+        for k, name in enumerate(models):
+            yy = y[len(paper) + k]
+            for track, offset in (("strict", 0.18), ("transfer", -0.18)):
+                rows = ok[(ok.task == task) & (ok.track == track) & (ok.model == name)]
+                if rows.empty:
+                    continue
+                row = rows.iloc[0]
+                colour = _TRACK_COLOURS[track] if name in pq_models else _EXTRA_COLOUR
+                ax.barh(yy + offset, row.auroc - 0.5, left=0.5, height=0.34, color=colour,
+                        xerr=_error(row), capsize=2, ecolor="black", lw=0, zorder=2,
+                        alpha=1.0 if track == "strict" else 0.75)
+                hi = row.ci_high if pd.notna(row.ci_high) else row.auroc
+                ax.text(max(hi, 0.5) + 0.005, yy + offset, f"{row.auroc:.3f}", va="center",
+                        fontsize=7)
+        if task == "de" and dataset != "k562_set":
+            ax.axvline(CORE_VOTING_DE_MEAN, color=_CORE_COLOUR, ls="--", lw=1, zorder=3)
+            ax.text(CORE_VOTING_DE_MEAN, y[0] + 0.6, " CORE-Voting\n mean of 4 lines",
+                    fontsize=7, va="bottom", ha="left")
+        _chance_line(ax, vertical=True)
+        ax.set_xlim(0.4, 1.0)
+        ax.set_ylim(-0.8, n_rows - 0.2 + 0.8)
+        ax.set_title(_TASK_TITLES[task], fontsize=10)
+        ax.set_xlabel("per-gene AUROC (bars start at chance, 0.5)")
+        ax.grid(axis="x", alpha=0.3, zorder=0)
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(y, labels, fontsize=8)
+    from matplotlib.patches import Patch
+
+    legend = [Patch(facecolor="#969696", edgecolor="black", hatch="//",
+                    label="paper (Wu et al. 2025, Table 1)"),
+              Patch(facecolor=_TRACK_COLOURS["strict"], label="pqstats, strict track"),
+              Patch(facecolor=_TRACK_COLOURS["transfer"], alpha=0.75,
+                    label="pqstats, transfer track")]
+    if set(models) - pq_models:
+        legend.append(Patch(facecolor=_EXTRA_COLOUR, label="Summer adapter (pqstats)"))
+    fig.legend(handles=legend, loc="outside lower center", ncol=len(legend), fontsize=8,
+               frameon=False)
+    fig.suptitle(f"{DATASET_LABELS.get(dataset, dataset)}: per-gene AUROC on unseen "
+                 "knockdowns (whiskers: 95% bootstrap interval over genes)", fontsize=10)
+    return _save(fig, Path(path))
+
+
+def per_gene_roc(test: pd.DataFrame, scores: np.ndarray, grid: int = 101
+                 ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ROC curve averaged over genes, as the per-gene AUROC averages them.
+
+    Each gene with both classes gets its own ROC curve over its test perturbations;
+    the true-positive rates are interpolated on a common false-positive-rate grid and
+    averaged (vertical averaging). The area under the mean curve is the mean of the
+    per-gene areas (up to the grid's resolution), i.e. the benchmark metric.
+
+    Parameters
+    ----------
+    test : DataFrame
+        Test pairs with columns ``gene`` and ``label``.
+    scores : array of shape (n_pairs,)
+        The model's scores of ``test``, in order.
+    grid : int
+        Points on the false-positive-rate axis.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, int)
+        False-positive rates, mean true-positive rates, and the number of genes.
+    """
+    from sklearn.metrics import roc_curve
+
+    fpr_grid = np.linspace(0.0, 1.0, grid)
+    y = test["label"].to_numpy()
+    s = np.asarray(scores, dtype=float)
+    tprs = []
+    for idx in pd.Series(np.arange(len(test))).groupby(test["gene"].to_numpy()).indices.values():
+        yg = y[idx]
+        if yg.min() == yg.max():
+            continue
+        fpr, tpr, _ = roc_curve(yg, s[idx])
+        tprs.append(np.interp(fpr_grid, fpr, tpr))
+    if not tprs:
+        return fpr_grid, np.full(grid, np.nan), 0
+    mean = np.mean(tprs, axis=0)
+    mean[0] = 0.0
+    return fpr_grid, mean, len(tprs)
+
+
+def plot_roc_curves(curves: Mapping[tuple[str, str], tuple[str, float, np.ndarray,
+                                                              np.ndarray, int]],
+                    path: str | os.PathLike, track: str = "strict") -> Path | None:
+    """ROC curves of the best model of each dataset, one panel per task.
+
+    Parameters
+    ----------
+    curves : mapping
+        ``(dataset, task) → (model, auroc, fpr, tpr, n_genes)`` with ``fpr, tpr`` from
+        :func:`per_gene_roc`.
+    path : path-like
+        Where to write the PNG.
+    track : str
+        Named in the title.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The written file; None when ``curves`` is empty.
+    """
+    from pqstats.datasets import TASKS
+
+    if not curves:
+        return None
+    fig = _figure(10, 4.8)
+    axes = fig.subplots(1, len(TASKS), sharey=True)
+    for ax, task in zip(np.atleast_1d(axes), TASKS, strict=True):
+        for d in DATASET_LABELS:
+            if (d, task) not in curves:
+                continue
+            model, auroc, fpr, tpr, n_genes = curves[(d, task)]
+            ax.plot(fpr, tpr, color=_DATASET_COLOURS[d], lw=1.6,
+                    label=f"{DATASET_LABELS[d]}: {model}, AUROC {auroc:.3f} ({n_genes} genes)")
+        ax.plot([0, 1], [0, 1], color="black", ls=":", lw=0.8, label="chance")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("false-positive rate")
+        ax.set_title(_TASK_TITLES[task], fontsize=10)
+        ax.legend(loc="lower right", fontsize=7)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("true-positive rate (mean over genes)")
+    fig.suptitle(f"ROC curves of the best {track}-track model per dataset "
+                 "(each gene's curve over its test knockdowns, averaged over genes)",
+                 fontsize=10)
+    return _save(fig, Path(path))
+
+
+def plot_ablation(ablation: pd.DataFrame, path: str | os.PathLike) -> Path | None:
+    """What each part of the model contributes: change in per-gene AUROC when removed.
+
+    Parameters
+    ----------
+    ablation : DataFrame
+        :func:`pqstats.benchmark.run_ablation` output (``results/ablation.csv``).
+    path : path-like
+        Where to write the PNG.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The written file; None when ``ablation`` is empty.
+    """
+    from pqstats.datasets import TASKS
+
+    if ablation.empty:
+        return None
+    names = [a for a in dict.fromkeys(ablation["ablation"]) if a != "full model"]
+    datasets = [d for d in DATASET_LABELS if d in set(ablation["dataset"])]
+    tasks = [t for t in TASKS if t in set(ablation["task"])]
+    fig = _figure(11, 1.4 + 0.42 * len(names))
+    axes = fig.subplots(1, len(tasks), sharey=True)
+    y = np.arange(len(names))[::-1]
+    height = 0.8 / max(len(datasets), 1)
+    for ax, task in zip(np.atleast_1d(axes), tasks, strict=True):
+        sub = ablation[ablation["task"] == task]
+        for k, d in enumerate(datasets):
+            rows = sub[sub["dataset"] == d].set_index("ablation")
+            if rows.empty:
+                continue
+            full = rows.loc["full model", "auroc"] if "full model" in rows.index else np.nan
+            values = rows["delta"].reindex(names).to_numpy(dtype=float)
+            ax.barh(y + (len(datasets) - 1) / 2 * height - k * height, values, height=height,
+                    color=_DATASET_COLOURS[d], zorder=2,
+                    label=f"{DATASET_LABELS[d]} (full model {full:.3f})")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(_TASK_TITLES[task], fontsize=10)
+        ax.set_xlabel("change in per-gene AUROC (negative: the part helps)")
+        ax.grid(axis="x", alpha=0.3, zorder=0)
+        ax.legend(fontsize=7, loc="lower left")
+    np.atleast_1d(axes)[0].set_yticks(y, names, fontsize=8)
+    model = ablation["model"].iloc[0] if "model" in ablation else "model"
+    fig.suptitle(f"Ablation of the {model} model (strict track): remove one part, refit, "
+                 "rescore the test split", fontsize=10)
+    return _save(fig, Path(path))
+
+
+_GSE_METHOD_LABELS = {"baseline": "paper protocol (top p-value, GO+CORUM+Reactome)",
+                      "pvalue": "top p-value, all libraries",
+                      "bonferroni": "top per-library Bonferroni",
+                      "consensus": "consensus of top terms (pqstats)"}
+_GSE_COLOURS = {"baseline": "#969696", "pvalue": "#9ecae1", "bonferroni": "#4292c6",
+                "consensus": "#08519c"}
+
+
+def plot_enrichment(bench: Mapping | None, gse_summary: pd.DataFrame | None,
+                    path: str | os.PathLike) -> Path | None:
+    """Enrichment speed (pqstats ORA vs gseapy) and GSE description accuracy.
+
+    Parameters
+    ----------
+    bench : mapping, optional
+        ``results/bench_enrichment.json`` (``make bench``).
+    gse_summary : DataFrame, optional
+        ``results/gse_summary.csv`` (``pqstats gse``).
+    path : path-like
+        Where to write the PNG.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The written file; None when neither input is given.
+    """
+    panels = (bench is not None) + 2 * (gse_summary is not None and not gse_summary.empty)
+    if not panels:
+        return None
+    fig = _figure(4.2 * panels, 4.2)
+    axes = list(np.atleast_1d(fig.subplots(1, panels)))
+    if bench is not None:
+        ax = axes.pop(0)
+        tools = [f"gseapy {bench.get('versions', {}).get('gseapy', '')} enrich\n"
+                 "(one call per cluster)", "pqstats ora\n(one call, best of 3)"]
+        seconds = [bench["seconds_gseapy"], bench["seconds_pqstats"]]
+        ax.barh([1, 0], seconds, color=["#969696", "#08519c"], height=0.6, zorder=2)
+        for yy, s in zip([1, 0], seconds, strict=True):
+            ax.text(s * 1.08, yy, f"{s:.1f} s", va="center", fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlim(min(seconds) / 2, max(seconds) * 6)
+        ax.set_yticks([1, 0], tools, fontsize=8)
+        ax.set_xlabel("seconds (log scale)")
+        same = bench.get("rows_only_pqstats", 0) == 0 and bench.get("rows_only_gseapy", 0) == 0
+        ax.set_title(f"ORA speed: {bench['speedup']:.0f}x faster\n"
+                     f"{bench['clusters']} clusters x {len(bench.get('libraries', {}))} "
+                     f"libraries, {bench['rows_pqstats']:,} rows"
+                     + (", identical results" if same else ""), fontsize=9)
+        ax.grid(axis="x", alpha=0.3, zorder=0)
+    if gse_summary is not None and not gse_summary.empty:
+        kinds = [k for k in ("pert", "gene", "all") if k in set(gse_summary["kind"])]
+        kind_labels = {"pert": "clusters of\nknockdowns", "gene": "clusters of\nread-out genes",
+                       "all": "all"}
+        methods = [m for m in _GSE_METHOD_LABELS if m in set(gse_summary["method"])]
+        width = 0.8 / max(len(methods), 1)
+        for metric, title in (("rouge1_recall", "GSE: ROUGE-1 recall (the paper's score)"),
+                              ("minilm_cosine", "GSE: MiniLM cosine to the human label")):
+            ax = axes.pop(0)
+            x = np.arange(len(kinds))
+            for i, m in enumerate(methods):
+                values = (gse_summary[gse_summary["method"] == m].set_index("kind")[metric]
+                          .reindex(kinds).to_numpy(dtype=float))
+                ax.bar(x + (i - (len(methods) - 1) / 2) * width, values, width=width,
+                       color=_GSE_COLOURS[m], edgecolor="black" if m == "baseline" else None,
+                       hatch="//" if m == "baseline" else None, lw=0.5, zorder=2,
+                       label=_GSE_METHOD_LABELS[m])
+            n = gse_summary.drop_duplicates("kind").set_index("kind")["n_clusters"]
+            ax.set_xticks(x, [f"{kind_labels[k]}\n(n={int(n[k])})" for k in kinds], fontsize=8)
+            ax.set_title(title, fontsize=9)
+            ax.set_ylim(0, 0.75)
+            ax.grid(axis="y", alpha=0.3, zorder=0)
+        ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle("Enrichment: speed on identical inputs, and how well the top term "
+                 "describes a cluster", fontsize=10)
+    return _save(fig, Path(path))
+
+
+# ============================================================================ report
+def _roc_inputs(results: pd.DataFrame, scores: Mapping | None, progress: bool,
+                track: str = "strict") -> dict:
+    """``(dataset, task) → (model, auroc, fpr, tpr, n_genes)`` for the best models.
+
+    Scores come from ``scores`` (``(dataset, task, track, model) → array``, as
+    :func:`pqstats.benchmark.run_benchmark` collects them) or else from the benchmark's
+    score cache (a cold cache refits the model).
+    """
+    from pqstats._progress import tqdm
+    from pqstats.benchmark import _cached_fit_predict
+    from pqstats.datasets import load_pairs
+
+    best = best_models(results[~results["model"].isin(_extra_models(results))], track=track)
+    ok = _ok(results).set_index(["dataset", "task", "track", "model"])
+    curves = {}
+    for (d, t), model in tqdm(best.items(), desc="ROC curves", disable=not progress,
+                              unit="cell"):
+        pairs = load_pairs(d, t)
+        test = pairs[pairs["split"] == "test"]
+        key = (d, t, track, model)
+        if scores is not None and key in scores:
+            s = scores[key]
+        else:
+            s, _ = _cached_fit_predict(model, d, t, track, pairs, cache=True)
+        fpr, tpr, n = per_gene_roc(test, s)
+        curves[(d, t)] = (model, float(ok.loc[key, "auroc"]), fpr, tpr, n)
+    return curves
+
+
+def _excluded_note() -> str:
+    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES
+
+    left_out = [s for s in DEFAULT_GRAPH_SOURCES if s not in graph_sources_used()]
+    return (f" **Left out of this run's graph:** {', '.join(left_out)}." if left_out else "")
+
+
+def _figure_section(title: str, rel: str, caption: str) -> list[str]:
+    return [f"### {title}", "", f"![{title}]({rel})", "", caption, ""]
+
+
+def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
+                    out: str | os.PathLike, knowledge: pd.DataFrame | None = None,
+                    notes: Sequence[str] = ()) -> str:
+    """``benchmark.md``: the figures, then every table.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Benchmark rows plus any extra rows (:func:`read_extra_results`).
+    figures : mapping
+        Figure key → written PNG (keys ``main``, ``dataset:<name>``, ``roc``,
+        ``ablation``, ``enrichment``).
+    out : path-like
+        The results folder; figure links are relative to it.
+    knowledge : DataFrame, optional
+        :func:`knowledge_versions`.
+    notes : sequence of str
+        Lines on figures that could not be drawn (input missing).
+    """
+    from pqstats.benchmark import results_markdown
+
+    out = Path(out)
+
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p, out)).as_posix()
+
+    body = results_markdown(results).splitlines()
+    head, rest = body[:4], body[4:]  # title + intro, then the tables
+    lines = [*head]
+    if "main" in figures:
+        lines += [f"![Per-gene AUROC, pqstats vs the paper]({rel(figures['main'])})", ""]
+    extra = _extra_models(results)
+    if extra:
+        lines += [f"Rows of {', '.join(f'`{m}`' for m in extra)} come from "
+                  f"{', '.join(EXTRA_RESULT_FILES)} (the Summer LLM adapter), shown beside "
+                  "pqstats' classical models.", ""]
+    lines += ["## Figures", ""]
+    for key, path in figures.items():
+        if key.startswith("dataset:"):
+            d = key.split(":", 1)[1]
+            lines += _figure_section(
+                f"{DATASET_LABELS.get(d, d)}: every model", rel(path),
+                "Bars start at chance (0.5); whiskers are 95% bootstrap intervals over "
+                "genes; grey hatched bars are the paper's Table 1; the dashed line is "
+                "CORE-Voting's DE mean over the four cell lines (not per cell line).")
+    if "roc" in figures:
+        lines += _figure_section(
+            "ROC curves of the best strict-track models", rel(figures["roc"]),
+            "For each gene, the ROC curve over its test knockdowns; curves averaged over "
+            "genes on a common false-positive-rate grid, so the area is the per-gene "
+            "AUROC. The best model of each cell is picked on the test split, so read these "
+            "as a picture of the scores, not as a model selection.")
+    if "ablation" in figures:
+        lines += _figure_section(
+            "Ablation", rel(figures["ablation"]),
+            "From `ablation.csv` (`make ablation`): each part removed (or added), the "
+            "model refitted and the test split rescored; see `ablation.md`.")
+    if "enrichment" in figures:
+        lines += _figure_section(
+            "Enrichment speed and accuracy", rel(figures["enrichment"]),
+            "Left: `bench_enrichment.json` (`make bench`). Right: `gse_summary.csv` "
+            "(`pqstats gse`); the paper protocol is grey and hatched; see `gse.md`.")
+    lines += [f"* {n}" for n in notes] + ([""] if notes else [])
+    lines += rest
+    if knowledge is not None and not knowledge.empty:
+        lines += ["", "## Knowledge behind the models", "",
+                  "Versions from the source manifest (`pqstats.knowledge.SOURCES`); the "
+                  "files are verified against these checksums before use. "
+                  "Non-commercial sources are marked; `PQSTATS_EXCLUDE_SOURCES=corum` "
+                  "leaves CORUM out (see the README)."
+                  + _excluded_note(),
+                  "", "| source | version | licence | what | sha256 |",
+                  "|---|---|---|---|---|"]
+        for r in knowledge.itertuples():
+            flag = (" **(non-commercial)**" if r.non_commercial
+                    and "non-commercial" not in r.licence.lower() else "")
+            licence = (f"**{r.licence}**" if r.non_commercial else r.licence)
+            lines.append(f"| {r.source} | {r.version} | {licence}{flag} | "
+                         f"{r.description.replace('|', '/')} | `{r.sha256}` |")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
+                 scores: Mapping | None = None, figures: bool = True, roc: bool = True,
+                 progress: bool = False) -> list[Path]:
+    """Write ``benchmark.csv``, the figures and ``benchmark.md`` into ``out``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        :func:`pqstats.benchmark.run_benchmark` output; written to ``benchmark.csv``
+        as it is.
+    out : path-like
+        The results folder; figures go to ``out/figures``. Extra rows
+        (:data:`EXTRA_RESULT_FILES`), ``ablation.csv``, ``bench_enrichment.json`` and
+        ``gse_summary.csv`` are read from it when present.
+    scores : mapping, optional
+        ``(dataset, task, track, model) → test scores`` for the ROC curves; missing ones
+        are read from the benchmark's score cache.
+    figures : bool
+        Draw the figures (False: only the CSV and the tables).
+    roc : bool
+        Draw the ROC curves (needs the test scores).
+    progress : bool
+        Progress bar while the ROC curves are computed.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``benchmark.csv``, ``benchmark.md``, then each figure written.
+    """
+    from pqstats.benchmark import RESULT_COLUMNS
+
+    out = Path(out)
+    csv = atomic_write_csv(out / "benchmark.csv", results.reindex(columns=RESULT_COLUMNS),
+                           float_format="%.6g")
+    extra = read_extra_results(out)
+    combined = (pd.concat([results, extra], ignore_index=True) if not extra.empty
+                else results.copy())
+    combined.attrs["pqstats_models"] = _scored_models(results)
+    written: dict[str, Path] = {}
+    notes: list[str] = []
+    if figures:
+        fig_dir = out / FIGURE_DIR
+        main = plot_main_result(combined, fig_dir / "main_result.png")
+        if main:
+            written["main"] = main
+        for d in DATASET_LABELS:
+            p = plot_dataset(combined, d, fig_dir / f"auroc_{d}.png")
+            if p:
+                written[f"dataset:{d}"] = p
+        if roc:
+            curves = _roc_inputs(combined, scores, progress)
+            p = plot_roc_curves(curves, fig_dir / "roc_curves.png")
+            if p:
+                written["roc"] = p
+        if (out / "ablation.csv").is_file():
+            p = plot_ablation(pd.read_csv(out / "ablation.csv"), fig_dir / "ablation.png")
+            if p:
+                written["ablation"] = p
+        else:
+            notes.append("No ablation chart: `ablation.csv` is not here (run `make ablation`).")
+        bench = (json.loads((out / "bench_enrichment.json").read_text(encoding="utf-8"))
+                 if (out / "bench_enrichment.json").is_file() else None)
+        gse = (pd.read_csv(out / "gse_summary.csv") if (out / "gse_summary.csv").is_file()
+               else None)
+        p = plot_enrichment(bench, gse, fig_dir / "enrichment.png")
+        if p:
+            written["enrichment"] = p
+        else:
+            notes.append("No enrichment chart: neither `bench_enrichment.json` (`make bench`) "
+                         "nor `gse_summary.csv` (`pqstats gse`) is here.")
+    md = atomic_write_text(out / "benchmark.md", report_markdown(
+        combined, written, out, knowledge=knowledge_versions(), notes=notes))
+    return [csv, md, *written.values()]
