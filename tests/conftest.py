@@ -28,3 +28,20 @@ def toy_pairs() -> pd.DataFrame:
     df["label"] = rng.integers(0, 2, len(df)).astype("int8")
     df["split"] = np.where(df["pert"].isin(perts[:22]), "train", "test")
     return df
+
+
+@pytest.fixture
+def counted_fits(tmp_path, monkeypatch) -> list:
+    """Benchmark fits recorded (model names) in a fresh score cache under ``tmp_path``."""
+    import pqstats.benchmark as bm
+
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "data"))
+    calls: list = []
+    real = bm.fit_predict
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bm, "fit_predict", counting)
+    return calls

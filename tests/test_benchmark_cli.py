@@ -92,18 +92,10 @@ def test_ablation_reports_deltas_against_the_full_model():
 
 
 @pytest.mark.integration
-def test_benchmark_cache_reuses_scores_only_for_identical_inputs(tmp_path, monkeypatch):
+def test_benchmark_cache_reuses_scores_only_for_identical_inputs(counted_fits):
     import pqstats.benchmark as bm
 
-    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "data"))
-    calls = []
-    real = bm.fit_predict
-
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(bm, "fit_predict", counting)
+    calls = counted_fits
     kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10,
               progress=False)
     first = bm.run_benchmark(**kw)

@@ -66,19 +66,11 @@ def test_graph_and_models_leave_corum_out(monkeypatch):
 
 
 @pytest.mark.integration
-def test_benchmark_cache_keeps_runs_with_and_without_corum_apart(tmp_path, monkeypatch):
+def test_benchmark_cache_keeps_runs_with_and_without_corum_apart(counted_fits, monkeypatch):
     import pqstats.benchmark as bm
 
-    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "data"))
     monkeypatch.delenv(EXCLUDE_ENV, raising=False)
-    calls = []
-    real = bm.fit_predict
-
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(bm, "fit_predict", counting)
+    calls = counted_fits
     kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10,
               progress=False)
     bm.run_benchmark(**kw)
