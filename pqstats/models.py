@@ -224,12 +224,6 @@ class _FeatureModel(PairClassifier):
         return self.classifier_.predict_proba(features.to_numpy(np.float32))[:, 1]
 
 
-def _canonical(pairs: pd.DataFrame) -> pd.DataFrame:
-    from pqstats.features.pairs import _canonical as canonical
-
-    return canonical(pairs)
-
-
 @register("knn_retrieval", "no learning: similarity-weighted training outcomes of the gene, "
                            "smoothed over co-responding genes")
 class KnnRetrievalModel(PairClassifier):
@@ -248,7 +242,7 @@ class KnnRetrievalModel(PairClassifier):
         self.gene_weight = gene_weight
 
     def _fit(self, pairs, y):
-        from pqstats.features.pairs import load_graph
+        from pqstats.features.pairs import _canonical, load_graph
         from pqstats.features.profiles import gene_profiles
         from pqstats.features.retrieval import ResponseRetrieval
 
@@ -256,9 +250,17 @@ class KnnRetrievalModel(PairClassifier):
         self.retrieval_ = ResponseRetrieval(profiles, gene_weight=self.gene_weight).fit(
             _canonical(pairs), y)
 
+    def terms(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """The two additive terms of the score: the gene's base rate (``gene_rate``) and
+        the smoothed retrieval (``<space>_retrieval_smooth``), one row per pair."""
+        from pqstats.features.pairs import _canonical
+
+        f = self.retrieval_.transform(_canonical(pairs)).reset_index(drop=True)
+        return f[["gene_rate", f"{self.space}_retrieval_smooth"]]
+
     def _score(self, pairs):
-        f = self.retrieval_.transform(_canonical(pairs))
-        return np.clip(f["gene_rate"] + f[f"{self.space}_retrieval_smooth"], 0.0, 1.0)
+        base_rate, retrieval = self.terms(pairs).to_numpy().T
+        return np.clip(base_rate + retrieval, 0.0, 1.0)
 
 
 @register("logistic", "standardised retrieval + graph features, L2 logistic regression")

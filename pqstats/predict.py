@@ -215,10 +215,9 @@ def feature_contributions(model, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
         return (values.reset_index(drop=True),
                 pd.DataFrame(contrib, columns=model.feature_names_),
                 np.asarray(bias, dtype=float), "log-odds")
-    if hasattr(model, "retrieval_"):
-        f = model.retrieval_.transform(pairs).reset_index(drop=True)
-        cols = ["gene_rate", f"{model.space}_retrieval_smooth"]
-        return f[cols], f[cols].copy(), np.zeros(len(f)), "probability"
+    if hasattr(model, "terms"):
+        f = model.terms(pairs)
+        return f, f.copy(), np.zeros(len(f)), "probability"
     raise TypeError(f"{type(model).__name__} has no feature contributions; use xgboost, "
                     "logistic or knn_retrieval")
 

@@ -114,6 +114,16 @@ def test_contributions_add_up_to_the_score(model):
     assert list(values.columns) == list(contrib.columns)
 
 
+def test_knn_contributions_add_up_for_a_pert_named_by_an_outdated_symbol():
+    pairs = load_pairs("rpe1", "de")
+    rows = pairs[(pairs["split"] == "test") & (pairs["pert"] == "CARS")].head(10)
+    assert canonical_symbols(load_graph(), ["CARS"])[0] == "CARS1"  # the case under test
+    fitted = screen_model("rpe1", "de", "knn_retrieval")
+    _, contrib, bias, _ = feature_contributions(fitted, rows[["pert", "gene"]])
+    np.testing.assert_allclose(np.clip(contrib.sum(axis=1).to_numpy() + bias, 0, 1),
+                               fitted.score_pairs(rows[["pert", "gene"]]), atol=1e-6)
+
+
 def test_explanation_neighbours_are_training_perturbations_only():
     pairs = load_pairs("k562_set", "de")
     # the model names perturbations by the graph's current symbols
