@@ -125,6 +125,7 @@ def _knowledge_key() -> dict:
         DEFAULT_GRAPH_SOURCES,
         default_bundle_dir,
         default_graph_sources,
+        files_read_by,
     )
     from pqstats.knowledge.sources import source_files
 
@@ -132,10 +133,25 @@ def _knowledge_key() -> dict:
     key: dict = {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
     folder = default_bundle_dir()
     if folder is not None:
-        needed = sorted({*sources, "gene_info", *(["gene2go"] if "go" in sources else [])})
+        needed = sorted(files_read_by(sources))
         key["knowledge_files"] = {s: [file_sha256(p) for p in source_files(s, folder)]
                                   for s in needed}
     return key
+
+
+def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
+                  pairs: pd.DataFrame) -> str:
+    """Key of anything cached from fitting a model: every input that decides the fit.
+
+    The model's name and parameters, the cell (dataset, task, track), a hash of ``pairs``
+    (labels included), :func:`_source_digest` and :func:`_knowledge_key`.
+    """
+    content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
+    parts = {"model": model_name, "params": params, "cell": list(cell),
+             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
+             **_knowledge_key()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:32]
 
 
 def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
@@ -151,12 +167,7 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
         return fit_predict(model_name, dataset, task, track, pairs)
     from pqstats._fetch import data_dir
     params = model_registry.get(model_name).get_params()
-    content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
-    parts = {"model": model_name, "params": params, "cell": [dataset, task, track],
-             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
-             **_knowledge_key()}
-    key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
-                         ).hexdigest()[:32]
+    key = fit_cache_key(model_name, params, (dataset, task, track), pairs)
     path = data_dir() / "cache" / "benchmark" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as f:

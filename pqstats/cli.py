@@ -240,11 +240,9 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
 
 def _default_libraries(libraries) -> list[str]:
     """Libraries less the sources named in ``$PQSTATS_EXCLUDE_SOURCES`` (e.g. corum)."""
-    import os
+    from pqstats.knowledge.graph import excluded_sources
 
-    from pqstats.knowledge.graph import EXCLUDE_ENV
-
-    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")}
+    excluded = excluded_sources()
     return [name for name in libraries if name not in excluded]
 
 
@@ -399,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with `pqstats fetch`, then `pqstats benchmark`. `pqstats COMMAND -h` "
                "shows a command's options; --json gives machine-readable output where a "
                "command prints results.",
-        formatter_class=_formatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback when a command fails")
@@ -409,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
                 _add_score, _add_enrich, _add_gse, _add_summer, _add_screen):
         add(sub)
     for choice in sub.choices.values():
-        choice.formatter_class = _formatter
+        choice.formatter_class = _Formatter
     return parser
 
 
@@ -426,8 +424,6 @@ class _Formatter(argparse.HelpFormatter):
             self._action_max_length = max(self._action_max_length,
                                           longest + self._current_indent + 4)
 
-
-_formatter = _Formatter
 
 
 _HINTS = {

@@ -29,6 +29,7 @@ from pqstats.predict import (
     describe_feature,
     feature_contributions,
     resolve_perturbation,
+    screen_dataset,
     screen_model,
     screen_perturbations,
 )
@@ -205,9 +206,9 @@ def knowledge_paths(kg, pert: str, gene: str, max_paths: int = 10) -> pd.DataFra
         is not in the graph).
     """
     columns = ["length", "path", "edge_types", "specificity"]
-    if kg.resolve(pert) is None or kg.resolve(gene) is None:
-        return pd.DataFrame(columns=columns)
     pert, gene = kg.resolve(pert), kg.resolve(gene)
+    if pert is None or gene is None:
+        return pd.DataFrame(columns=columns)
     rows = []
     gene_types = [t for t in kg.edge_types if t.startswith(tuple(GENE_EDGES))]
     partners_p: dict[str, list[str]] = {}
@@ -242,8 +243,8 @@ def knowledge_paths(kg, pert: str, gene: str, max_paths: int = 10) -> pd.DataFra
 
 
 def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str = "xgboost",
-            track: str = "strict", n_neighbours: int = 5, max_paths: int = 10
-            ) -> Explanation:
+            track: str = "strict", n_neighbours: int = 5, max_paths: int = 10,
+            verbose: bool = False) -> Explanation:
     """Explain the score of one (knockdown, gene) pair.
 
     Parameters
@@ -260,6 +261,8 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
         Similar training knockdowns kept per similarity space.
     max_paths : int
         Knowledge-graph paths kept.
+    verbose : bool
+        Say on standard error when the model has to be fitted.
 
     Returns
     -------
@@ -267,9 +270,10 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     """
     from pqstats.features.pairs import load_graph
 
+    cell_line = screen_dataset(cell_line)
     kg = load_graph()
     symbol = resolve_perturbation(kg, pert, screen_perturbations(cell_line))
-    fitted = screen_model(cell_line, task, model, track)
+    fitted = screen_model(cell_line, task, model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": [symbol], "gene": [gene]})
     score = float(fitted.score_pairs(pairs)[0])
     values, contrib, _, scale = feature_contributions(fitted, pairs)
@@ -292,7 +296,7 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
         notes.append(f"Note: {symbol} was knocked down in the training screen, so its own "
                      "outcomes were part of the model's training data.")
     return Explanation(
-        cell_line=str(cell_line).lower(), task=task, pert=symbol, gene=gene, model=model,
+        cell_line=cell_line, task=task, pert=symbol, gene=gene, model=model,
         score=score, base_rate=float(measured.mean()) if len(measured) else float("nan"),
         neighbours=similar_training_knockdowns(fitted, symbol, gene, n_neighbours),
         paths=knowledge_paths(kg, symbol, gene, max_paths), contributions=table,

@@ -18,8 +18,6 @@ refused with a clear message, never guessed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -33,6 +31,7 @@ __all__ = [
     "CELL_LINES",
     "UnknownGeneError",
     "check_cell_line",
+    "screen_dataset",
     "resolve_perturbation",
     "screen_perturbations",
     "readout_genes",
@@ -81,6 +80,12 @@ def check_cell_line(cell_line: str) -> str:
     return name
 
 
+def screen_dataset(cell_line: str) -> str:
+    """The dataset of a cell line's screen: a checked cell line, or ``k562_set``."""
+    name = str(cell_line).lower()
+    return name if name == "k562_set" else check_cell_line(name)
+
+
 def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
     """The name under which ``gene`` is scored, or a clear error.
 
@@ -106,10 +111,6 @@ def screen_perturbations(cell_line: str) -> set[str]:
     return names
 
 
-def _label_name(task: str) -> str:
-    return "P(DE)" if task == "de" else "P(up)"
-
-
 def readout_genes(cell_line: str) -> list[str]:
     """Genes the cell line's DE screen measured in its training split (sorted).
 
@@ -118,17 +119,6 @@ def readout_genes(cell_line: str) -> list[str]:
     """
     pairs = load_pairs(check_cell_line(cell_line), "de")
     return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
-
-
-def _model_key(model_name: str, params: dict, cell: Sequence[str], train: pd.DataFrame) -> str:
-    from pqstats.benchmark import _knowledge_key, _source_digest
-
-    content = pd.util.hash_pandas_object(train, index=False).to_numpy()
-    return hashlib.sha256(json.dumps(
-        {"model": model_name, "params": params, "cell": list(cell),
-         "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
-         **_knowledge_key()},
-        sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str = "strict",
@@ -157,14 +147,13 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
 
     from pqstats._fetch import data_dir
     from pqstats._io import atomic_write
+    from pqstats.benchmark import fit_cache_key
 
-    dataset = str(cell_line).lower()
-    if dataset != "k562_set":
-        dataset = check_cell_line(dataset)
+    dataset = screen_dataset(cell_line)
     pairs = load_pairs(dataset, task)
     train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
     estimator = model_registry.get_for(model, dataset, task, track)
-    key = _model_key(model, estimator.get_params(), (dataset, task, track), train)
+    key = fit_cache_key(model, estimator.get_params(), (dataset, task, track), train)
     if cache and key in _MODELS:
         return _MODELS[key]
     path = data_dir() / "cache" / "models" / f"{key}.joblib"

@@ -123,7 +123,8 @@ def rank_candidates(predicted_effect: pd.Series, screened: Sequence[str],
 
 def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = None,
                strategy: str = "balanced", model: str = "xgboost", track: str = "strict",
-               seed: int = 0, genes: Iterable[str] | None = None) -> pd.DataFrame:
+               seed: int = 0, genes: Iterable[str] | None = None,
+               verbose: bool = False) -> pd.DataFrame:
     """Rank candidate knockdowns for the next screen of a cell line.
 
     The screen so far is the training split of the cell line's DE dataset: its
@@ -146,6 +147,8 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
         Tie-breaking (and ``random``) seed.
     genes : iterable of str, optional
         Readout genes over which effects are averaged (default: the screen's).
+    verbose : bool
+        Say on standard error when the model has to be fitted.
 
     Returns
     -------
@@ -171,7 +174,7 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     if budget is not None and budget < 1:
         raise ValueError(f"budget must be at least 1, got {budget}")
     kg = load_graph()
-    fitted = screen_model(cell_line, "de", model, track)
+    fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
     screened = sorted(fitted.train_pairs_["pert"].unique())
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph

@@ -131,13 +131,12 @@ def read_extra_results(out: str | os.PathLike) -> pd.DataFrame:
 def graph_sources_used() -> tuple[str, ...]:
     """The knowledge-graph sources the models use by default, in manifest order.
 
-    ``PQSTATS_EXCLUDE_SOURCES`` (e.g. ``corum``) is honoured when the knowledge layer
-    supports it; otherwise this is :data:`pqstats.knowledge.DEFAULT_GRAPH_SOURCES`.
+    :data:`pqstats.knowledge.DEFAULT_GRAPH_SOURCES` less any named in
+    ``PQSTATS_EXCLUDE_SOURCES`` (e.g. ``corum``).
     """
-    from pqstats.knowledge import graph
+    from pqstats.knowledge.graph import default_graph_sources
 
-    default = getattr(graph, "default_graph_sources", None)
-    return tuple(default()) if default is not None else tuple(graph.DEFAULT_GRAPH_SOURCES)
+    return default_graph_sources()
 
 
 def knowledge_versions(sources: Sequence[str] | None = None) -> pd.DataFrame:
@@ -157,10 +156,10 @@ def knowledge_versions(sources: Sequence[str] | None = None) -> pd.DataFrame:
         hex digits of each file, ``+``-joined), from the source manifest.
     """
     from pqstats.knowledge import SOURCES
+    from pqstats.knowledge.graph import files_read_by
 
     if sources is None:
-        used = graph_sources_used()
-        sources = [*used, "gene_info", *(["gene2go"] if "go" in used else [])]
+        sources = files_read_by(graph_sources_used())
     rows = []
     for name in dict.fromkeys(sources):
         src = SOURCES[name]
@@ -225,8 +224,7 @@ def best_models(results: pd.DataFrame, track: str = "strict") -> dict[tuple[str,
 def _figure(width: float, height: float):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
-    return fig
+    return Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
 
 
 def _save(fig, path: Path) -> Path:

@@ -10,12 +10,6 @@ import pandas as pd
 __all__ = ["add_screen_parsers"]
 
 
-def _read_genes(path: str) -> list[str]:
-    from pqstats.enrichment import read_gene_list
-
-    return read_gene_list(path)
-
-
 def _write_csv(df: pd.DataFrame, path: str | None) -> None:
     if path:
         from pqstats._io import atomic_write_csv
@@ -29,9 +23,10 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 # --- predict -------------------------------------------------------------------------
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from pqstats.enrichment import read_gene_list
     from pqstats.predict import predict_knockdown, responder_themes
 
-    genes = _read_genes(args.genes) if args.genes else None
+    genes = read_gene_list(args.genes) if args.genes else None
     table = predict_knockdown(args.cell_line, args.pert, genes=genes, model=args.model,
                               track=args.track, verbose=True)
     themes = responder_themes(table, top=args.top, by=args.themes_by)
@@ -82,11 +77,10 @@ def _add_predict(sub) -> None:
 # --- explain -------------------------------------------------------------------------
 def _cmd_explain(args: argparse.Namespace) -> int:
     from pqstats.explain import explain
-    from pqstats.predict import screen_model
 
-    screen_model(args.cell_line, args.task, args.model, args.track, verbose=True)
     result = explain(args.cell_line, args.pert, args.gene, task=args.task, model=args.model,
-                     track=args.track, n_neighbours=args.neighbours, max_paths=args.paths)
+                     track=args.track, n_neighbours=args.neighbours, max_paths=args.paths,
+                     verbose=True)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
@@ -114,14 +108,12 @@ def _add_explain(sub) -> None:
 
 # --- prioritise ----------------------------------------------------------------------
 def _cmd_prioritise(args: argparse.Namespace) -> int:
-    from pqstats.predict import check_cell_line, screen_model
+    from pqstats.enrichment import read_gene_list
     from pqstats.prioritise import prioritise
 
-    candidates = _read_genes(args.candidates)
-    screen_model(check_cell_line(args.cell_line), "de", args.model, args.track, verbose=True)
-    ranking = prioritise(args.cell_line, candidates, budget=args.budget,
+    ranking = prioritise(args.cell_line, read_gene_list(args.candidates), budget=args.budget,
                          strategy=args.strategy, model=args.model, track=args.track,
-                         seed=args.seed)
+                         seed=args.seed, verbose=True)
     _write_csv(ranking, args.out)
     if args.json:
         print(json.dumps({**ranking.attrs, "ranking": _records(ranking)}, indent=2))

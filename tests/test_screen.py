@@ -81,6 +81,8 @@ def test_unknown_genes_and_cell_lines_get_clear_errors():
         predict_knockdown("hela", "MED12")
     with pytest.raises(ValueError, match="no genes to score"):
         predict_knockdown("rpe1", "MED12", genes=[], model="knn_retrieval")
+    with pytest.raises(DatasetError, match="unknown cell line 'hela'"):
+        explain("hela", "MED12", "MYC")
 
 
 def test_responder_themes_match_ora_on_the_top_genes():

@@ -126,13 +126,13 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         self.profiles_ = [gene_profiles(kg, s) for s in self.spaces]
         if self.track == "transfer":
             self.profiles_ += response_profiles(self.dataset)
+        canon = _canonical(pairs)
         if "retrieval" in self.groups:
-            self.retrieval_ = self._retrieval().fit(_canonical(pairs), np.asarray(y))
+            self.retrieval_ = self._retrieval().fit(canon, np.asarray(y))
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
-        known = pd.Index(kg.genes)
-        perts = pd.Index(_canonical(pairs)["pert"].unique())
-        self.n_unknown_perts_ = int((~perts.isin(known)).sum())
+        perts = pd.Index(canon["pert"].unique())
+        self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
         return self
 
     def _members(self) -> dict[str, list[str]] | None:

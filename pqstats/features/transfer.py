@@ -124,7 +124,8 @@ def response_profiles(dataset: str) -> list:
     import scipy.sparse as sp
     from sklearn.preprocessing import normalize
 
-    from pqstats.features.profiles import GeneProfiles
+    from pqstats.features.pairs import load_graph
+    from pqstats.features.profiles import GeneProfiles, canonical_symbols
 
     out = []
     for src in transfer_sources(dataset):
@@ -139,9 +140,6 @@ def response_profiles(dataset: str) -> list:
                              (perts.get_indexer(train["pert"]), genes.get_indexer(train["gene"]))),
                             shape=(len(perts), len(genes)))
         # named by the graph's symbols, as the retrieval queries them
-        from pqstats.features.pairs import load_graph
-        from pqstats.features.profiles import canonical_symbols
-
         names = pd.Index(canonical_symbols(load_graph(), perts.to_numpy()))
         out.append(GeneProfiles(space=f"response_{src}", genes=names,
                                 matrix=normalize(mat).astype(np.float32).tocsr()))

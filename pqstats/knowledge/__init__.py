@@ -28,6 +28,8 @@ from pqstats.knowledge.graph import (
     build_knowledge_graph,
     default_bundle_dir,
     default_graph_sources,
+    excluded_sources,
+    files_read_by,
 )
 from pqstats.knowledge.readers import (
     GeneSetRecord,
@@ -82,6 +84,8 @@ __all__ = [
     "KNOWLEDGE_DIR_ENV",
     "default_graph_sources",
     "default_bundle_dir",
+    "excluded_sources",
+    "files_read_by",
     "EDGE_TYPES",
     "coverage_table",
     "symbol_coverage_table",

@@ -70,6 +70,8 @@ __all__ = [
     "KNOWLEDGE_DIR_ENV",
     "default_graph_sources",
     "default_bundle_dir",
+    "excluded_sources",
+    "files_read_by",
     "EDGE_TYPES",
 ]
 
@@ -355,6 +357,12 @@ def _type_order(t: str) -> tuple[int, str]:
     return (prefix.index(head) if head in prefix else len(prefix), t)
 
 
+def excluded_sources() -> set[str]:
+    """Source names listed in ``$PQSTATS_EXCLUDE_SOURCES`` (lower-case; empty when unset)."""
+    return {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")
+            if s.strip()}
+
+
 def default_graph_sources() -> tuple[str, ...]:
     """:data:`DEFAULT_GRAPH_SOURCES` without the sources named in ``$PQSTATS_EXCLUDE_SOURCES``.
 
@@ -367,8 +375,7 @@ def default_graph_sources() -> tuple[str, ...]:
     ValueError
         When the variable names an unknown source, or leaves no source.
     """
-    excluded = {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")
-                if s.strip()}
+    excluded = excluded_sources()
     unknown = sorted(excluded - set(GRAPH_SOURCES))
     if unknown:
         raise ValueError(f"{EXCLUDE_ENV} names unknown source(s) {unknown}; choose from "
@@ -377,6 +384,13 @@ def default_graph_sources() -> tuple[str, ...]:
     if not kept:
         raise ValueError(f"{EXCLUDE_ENV} leaves no knowledge source")
     return kept
+
+
+def files_read_by(sources: Sequence[str]) -> tuple[str, ...]:
+    """Manifest entries a graph of ``sources`` reads: the sources themselves, ``gene_info``
+    (symbols) and, with GO, ``gene2go`` (annotations); in that order, without repeats."""
+    return tuple(dict.fromkeys([*sources, "gene_info", *(["gene2go"] if "go" in sources
+                                                          else [])]))
 
 
 def default_bundle_dir() -> str | None:
@@ -446,7 +460,7 @@ def build_knowledge_graph(
             "max_degree": max_degree, "hub_sources": tuple(sorted(hub_sources)),
             "min_term_size": int(min_term_size),
             "max_term_size": None if max_term_size is None else int(max_term_size)}
-    needed = set(sources) | {"gene_info"} | ({"gene2go"} if "go" in sources else set())
+    needed = files_read_by(sources)
     bundle_dir = default_bundle_dir() if bundle_dir is None else bundle_dir
     files = {s: [os.fspath(p) for p in source_files(s, bundle_dir)] for s in sorted(needed)}
     parts = {"sources": sorted(sources), "options": opts, "code": _CODE_VERSION,
