@@ -7,6 +7,10 @@ ifneq ($(wildcard ../shared/perturbqa),)
 export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
+# The llm extra compiles llama.cpp from source. Build only what pqstats loads: the multimodal
+# (llava / mtmd) library is never used and is about a third of the objects. A CMAKE_ARGS of
+# your own (e.g. for a GPU) replaces this.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
 .PHONY: setup data test benchmark report ablation select bench lint clean llm-demo
 
