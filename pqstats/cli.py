@@ -12,11 +12,10 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pqstats._args import name_list
+
 __all__ = ["main", "build_parser"]
 
-
-def _csv_list(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 # --- fetch -------------------------------------------------------------------------
@@ -169,12 +168,12 @@ def _add_benchmark(sub) -> None:
 
     p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track "
                                          "-> results/ (tables, figures)")
-    p.add_argument("--datasets", type=_csv_list, default=list(DATASETS),
+    p.add_argument("--datasets", type=name_list, default=list(DATASETS),
                    help=f"comma-separated (default: {','.join(DATASETS)})")
-    p.add_argument("--tasks", type=_csv_list, default=list(TASKS), help="de,dir")
-    p.add_argument("--models", type=_csv_list, default=None,
+    p.add_argument("--tasks", type=name_list, default=list(TASKS), help="de,dir")
+    p.add_argument("--models", type=name_list, default=None,
                    help="comma-separated registered models (default: all; see `pqstats models`)")
-    p.add_argument("--track", type=_csv_list, default=["strict"],
+    p.add_argument("--track", type=name_list, default=["strict"],
                    help=f"comma-separated tracks from {','.join(TRACKS)} (default: strict)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
@@ -256,7 +255,7 @@ def _add_enrich(sub) -> None:
     p = sub.add_parser("enrich", help="over-representation analysis of a gene list")
     p.add_argument("genes", help="text file of gene symbols (whitespace/comma separated; "
                                  "'-' for stdin)")
-    p.add_argument("--libraries", type=_csv_list, default=None,
+    p.add_argument("--libraries", type=name_list, default=None,
                    help="comma-separated gene-set libraries of pqstats.knowledge (default: "
                         "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
                         "WikiPathways 2023, less any named in $PQSTATS_EXCLUDE_SOURCES)")
@@ -293,7 +292,7 @@ def _cmd_gse(args: argparse.Namespace) -> int:
 
 def _add_gse(sub) -> None:
     p = sub.add_parser("gse", help="describe and score the PerturbQA gene-set clusters")
-    p.add_argument("--methods", type=_csv_list, default=None,
+    p.add_argument("--methods", type=name_list, default=None,
                    help="comma-separated from baseline,pvalue,bonferroni,consensus "
                         "(default: all)")
     p.add_argument("--top", type=int, default=5, help="candidates of the consensus medoid")
