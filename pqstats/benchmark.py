@@ -304,6 +304,11 @@ def run_ablation(
         is the change from the full model (negative: the removed part helped).
     """
     ablations = ABLATIONS if ablations is None else ablations
+    datasets, tasks = ([x] if isinstance(x, str) else list(x) for x in (datasets, tasks))
+    for kind, chosen in (("dataset", datasets), ("task", tasks)):
+        if not chosen:
+            raise ValueError(f"no {kind} selected for the ablation: give at least one "
+                             "(a run on nothing would replace ablation.csv with nothing)")
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
     rows = []

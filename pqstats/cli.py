@@ -203,7 +203,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _add_score(sub) -> None:
     p = sub.add_parser("score", help="score a predictions CSV (pert,gene,score) on a test split")
-    p.add_argument("file", help="CSV with columns pert,gene,score: one row per test pair")
+    p.add_argument("file", help="CSV (or .tsv) with columns pert,gene,score: one row per "
+                                "test pair, every score a finite number")
     p.add_argument("--dataset", required=True, help="k562, rpe1, hepg2, jurkat or k562_set")
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--n-boot", type=int, default=1000)
@@ -213,13 +214,28 @@ def _add_score(sub) -> None:
 
 # --- enrich ------------------------------------------------------------------------
 def _cmd_enrich(args: argparse.Namespace) -> int:
-    from pqstats.enrichment import PQSTATS_LIBRARIES, k562_background, ora, read_gene_list
+    import warnings
+
+    from pqstats.enrichment import (
+        PQSTATS_LIBRARIES,
+        EnrichmentWarning,
+        k562_background,
+        ora,
+        read_gene_list,
+    )
 
     genes = read_gene_list(args.genes)
     background = read_gene_list(args.background) if args.background else k562_background()
-    res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
-              min_size=args.min_size, max_size=args.max_size, family=args.family,
-              normalise=not args.exact)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EnrichmentWarning)
+        res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
+                  min_size=args.min_size, max_size=args.max_size, family=args.family,
+                  normalise=not args.exact)
+    for w in caught:  # genes outside the background: named, one line each
+        if issubclass(w.category, EnrichmentWarning):
+            print(f"pqstats enrich: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     info = res.attrs["queries"][0]
     if args.out:
         from pqstats._io import atomic_write_csv
@@ -254,9 +270,10 @@ def _pd_options():
 def _add_enrich(sub) -> None:
     p = sub.add_parser("enrich", help="over-representation analysis of a gene list")
     p.add_argument("genes", help="text file of gene symbols (whitespace/comma separated; "
-                                 "'-' for stdin)")
+                                 "'-' for stdin), or a .csv/.tsv with a 'gene' column")
     p.add_argument("--libraries", type=name_list, default=None,
-                   help="comma-separated gene-set libraries of pqstats.knowledge (default: "
+                   help="comma-separated gene-set libraries of pqstats.knowledge or .gmt "
+                        "files (default: "
                         "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
                         "WikiPathways 2023, less any named in $PQSTATS_EXCLUDE_SOURCES)")
     p.add_argument("--background", default=None,
@@ -433,6 +450,9 @@ _HINTS = {
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
+    "InputFileError": "fix the file as the message says (`pqstats COMMAND -h` describes "
+                      "each input)",
+    "LLMUnavailableError": "start the model server (or check --server / --model) and rerun",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
 }

@@ -77,7 +77,7 @@ def _check_labels(labels, pairs: pd.DataFrame) -> np.ndarray:
                   and v in (0, 1)) for v in lab), dtype=bool, count=len(lab))
         values = None
     if bad.any():
-        shown = ", ".join(repr(v) for v in pd.unique(lab[bad])[:5])
+        shown = ", ".join(repr(v) for v in pd.unique(lab[bad])[:5].tolist())
         where = f" (e.g. {_examples(pairs, bad, 1)})" if {"pert", "gene"} <= set(pairs) else ""
         raise ValueError(f"labels must be 0 or 1 (True/False accepted); {int(bad.sum())} of "
                          f"{len(lab)} labels are not: {shown}{where}")
@@ -126,6 +126,7 @@ def _check_scored_pairs(pairs: pd.DataFrame, scores: Sequence[float] | np.ndarra
     bad = ~np.isfinite(s)
     if bad.any():
         first = raw[np.flatnonzero(bad)[0]]
+        first = first.item() if isinstance(first, np.generic) else first
         raise PredictionError(
             f"{int(bad.sum())} of {len(s)} scores are NaN or infinite or not numbers, e.g. "
             f"{first!r} for {_examples(pairs, bad, 1)}: every pair needs a finite score")
@@ -320,7 +321,7 @@ def _check_values(values) -> np.ndarray:
     bad = ~np.isfinite(v)
     if bad.any():
         raise ValueError(f"{int(bad.sum())} of {len(v)} values are NaN or infinite or not "
-                         f"numbers, e.g. {raw[np.flatnonzero(bad)[0]]!r}")
+                         f"numbers, e.g. {raw[np.flatnonzero(bad)[0]].tolist()!r}")
     return v
 
 

@@ -84,7 +84,7 @@ def check_pairs(pairs: pd.DataFrame, y=None) -> tuple[pd.DataFrame, np.ndarray |
         raise ValueError(f"got {y_arr.shape} labels for {len(pairs)} pairs")
     bad = ~np.isin(y_arr, [0, 1])
     if bad.any():
-        shown = ", ".join(map(repr, pd.unique(pd.Series(y_arr[bad]))[:5]))
+        shown = ", ".join(map(repr, pd.unique(pd.Series(y_arr[bad]))[:5].tolist()))
         raise ValueError(f"labels must be 0 or 1 (True/False accepted); {int(bad.sum())} of "
                          f"{len(y_arr)} are not: {shown}")
     return pairs, y_arr.astype(int)
