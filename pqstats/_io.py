@@ -253,7 +253,8 @@ def read_gene_list(path: str | os.PathLike) -> list[str]:
                                  "table? give it as .csv with a 'gene' column)", expected,
                                  line=line)
     if not genes:
-        raise InputFileError(path, "holds no gene symbol", expected)
+        raise InputFileError(path, "no gene symbols found (the file is empty or only comments)",
+                             expected)
     return list(dict.fromkeys(g for g, _ in genes))
 
 

@@ -425,7 +425,8 @@ def score_predictions(
         raise PredictionError(f"{int(nan.sum())} predictions have a NaN/missing/infinite or "
                               f"non-numeric score, e.g. {ex}")
     pred = pred.astype({"pert": str, "gene": str})
-    test = load_pairs(dataset, task).query("split == 'test'")
+    pairs = load_pairs(dataset, task)
+    test = pairs.query("split == 'test'")
     merged = test.merge(pred[["pert", "gene", "score"]], on=["pert", "gene"], how="left",
                         indicator=True)
     absent = merged["_merge"] == "left_only"
@@ -439,10 +440,13 @@ def score_predictions(
     if extra:
         known = pred.merge(test[["pert", "gene"]], on=["pert", "gene"], how="left",
                            indicator=True)
-        ex = known.loc[known["_merge"] == "left_only", ["pert", "gene"]].head(3)
+        outside = known.loc[known["_merge"] == "left_only", ["pert", "gene"]]
+        n_train = len(outside.merge(pairs.loc[pairs["split"] == "train", ["pert", "gene"]]))
         raise PredictionError(
-            f"{extra} predictions are not {dataset} {task} test pairs, e.g. "
-            f"{ex.to_records(index=False).tolist()}"
+            f"{extra} predictions are not {dataset} {task} test pairs"
+            + (f" ({n_train} of them are training pairs)" if n_train else "")
+            + f", e.g. {outside.head(3).to_records(index=False).tolist()}: give one row per "
+            "test pair and nothing else"
         )
     return evaluate(merged, merged["score"].to_numpy(dtype=float), n_boot=n_boot)
 

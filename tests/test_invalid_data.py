@@ -312,7 +312,7 @@ def test_cli_score_names_the_file_in_one_line(tmp_path, capsys):
 @pytest.mark.integration
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda test, train: pd.concat([test, train.head(4)]),
-     r"4 predictions are not k562 dir test pairs"),
+     r"4 predictions are not k562 dir test pairs \(4 of them are training pairs\)"),
     (lambda test, train: test.iloc[10:], r"10 of 3119 k562 dir test pairs have no prediction"),
     (lambda test, train: test.assign(score=test.score.astype(object).where(
         test.index != test.index[3], "inf")), r"line 5: 1 of 3119 rows have a score that is "
@@ -334,7 +334,7 @@ def test_cli_score_on_the_real_test_split(tmp_path, capsys, mutate, message):
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("genes.txt", b"\x00\x01binary", r"genes\.txt: is a binary file \(it holds NUL bytes\), "
                                      r"not a gene list"),
-    ("genes.txt", "# only a comment\n\n", r"holds no gene symbol"),
+    ("genes.txt", "# only a comment\n\n", r"no gene symbols found"),
     ("genes.txt", "TP53 MYC\nGAPDH 0.53\n", r"genes\.txt, line 2: '0\.53' is a number, not "
                                             r"a gene symbol"),
     ("genes.csv", "symbol_x,score\nTP53,1\n", r"has columns \['symbol_x', 'score'\] but none "
