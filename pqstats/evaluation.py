@@ -69,7 +69,7 @@ def _check_labels(labels, pairs: pd.DataFrame) -> np.ndarray:
         raise ValueError(f"got {len(lab)} labels for {len(pairs)} pairs: give one 0/1 label "
                          "per pair")
     if lab.dtype.kind in "biuf":
-        values = lab.to_numpy(dtype=float)
+        values = lab.to_numpy(dtype=float, na_value=np.nan)  # nullable dtypes: NA -> NaN
         bad = ~np.isin(values, (0.0, 1.0))  # NaN is bad too
     else:  # object, strings, categories: only real bools and numbers 0 / 1 pass
         bad = np.fromiter(
