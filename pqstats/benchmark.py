@@ -208,9 +208,11 @@ def run_benchmark(
     Parameters
     ----------
     datasets, tasks, tracks : sequences of str
-        Which cells to run; unknown names raise ``ValueError``.
+        Which cells to run (a single name may be given as a string); unknown names and
+        empty selections raise ``ValueError``.
     models : sequence of str, optional
-        Registered model names (default: all registered models).
+        Registered model names (default: all registered models; an empty list is
+        refused).
     n_boot : int
         Bootstrap resamples (over genes) for the interval.
     progress : bool
@@ -230,10 +232,15 @@ def run_benchmark(
         Columns :data:`RESULT_COLUMNS`; an unavailable dataset gives one row per task
         with NaN metrics and the reason in ``note``.
     """
-    models = list(models) if models is not None else list(model_registry.available())
+    models = list(model_registry.available()) if models is None else models
+    datasets, tasks, tracks, models = (
+        [x] if isinstance(x, str) else list(x) for x in (datasets, tasks, tracks, models))
     for name, allowed, kind in ((datasets, DATASETS, "dataset"), (tasks, TASKS, "task"),
                                 (tracks, TRACKS, "track"),
                                 (models, tuple(model_registry.available()), "model")):
+        if not name:
+            raise ValueError(f"no {kind} selected: give at least one of {', '.join(allowed)} "
+                             "(a run on nothing would replace the results with nothing)")
         unknown = [x for x in name if x not in allowed]
         if unknown:
             raise ValueError(f"unknown {kind}(s) {unknown}; choose from {', '.join(allowed)}")
@@ -297,6 +304,11 @@ def run_ablation(
         is the change from the full model (negative: the removed part helped).
     """
     ablations = ABLATIONS if ablations is None else ablations
+    datasets, tasks = ([x] if isinstance(x, str) else list(x) for x in (datasets, tasks))
+    for kind, chosen in (("dataset", datasets), ("task", tasks)):
+        if not chosen:
+            raise ValueError(f"no {kind} selected for the ablation: give at least one "
+                             "(a run on nothing would replace ablation.csv with nothing)")
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
     rows = []
@@ -407,7 +419,9 @@ def write_results(results: pd.DataFrame, out: str | Path = "results",
                   progress: bool = False) -> list[Path]:
     """Write ``benchmark.csv`` and ``benchmark.md`` (and the figures) into ``out``.
 
-    Every file is written atomically. With ``figures=True`` the PNGs of
+    Every file is written atomically. A table with no scored cell (empty, or every row
+    unavailable) is refused with ``ValueError`` and nothing is written, so a run that did
+    nothing never replaces earlier results. With ``figures=True`` the PNGs of
     :mod:`pqstats.report` go to ``out/figures`` and ``benchmark.md`` shows them; extra
     rows (``summer.csv``), the ablation and the enrichment results found in ``out`` join
     the report. ``scores`` (from ``run_benchmark(scores_out=...)``) feed the ROC curves.

@@ -12,11 +12,10 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pqstats._args import name_list
+
 __all__ = ["main", "build_parser"]
 
-
-def _csv_list(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 # --- fetch -------------------------------------------------------------------------
@@ -169,12 +168,12 @@ def _add_benchmark(sub) -> None:
 
     p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track "
                                          "-> results/ (tables, figures)")
-    p.add_argument("--datasets", type=_csv_list, default=list(DATASETS),
+    p.add_argument("--datasets", type=name_list, default=list(DATASETS),
                    help=f"comma-separated (default: {','.join(DATASETS)})")
-    p.add_argument("--tasks", type=_csv_list, default=list(TASKS), help="de,dir")
-    p.add_argument("--models", type=_csv_list, default=None,
+    p.add_argument("--tasks", type=name_list, default=list(TASKS), help="de,dir")
+    p.add_argument("--models", type=name_list, default=None,
                    help="comma-separated registered models (default: all; see `pqstats models`)")
-    p.add_argument("--track", type=_csv_list, default=["strict"],
+    p.add_argument("--track", type=name_list, default=["strict"],
                    help=f"comma-separated tracks from {','.join(TRACKS)} (default: strict)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
@@ -204,7 +203,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _add_score(sub) -> None:
     p = sub.add_parser("score", help="score a predictions CSV (pert,gene,score) on a test split")
-    p.add_argument("file", help="CSV with columns pert,gene,score: one row per test pair")
+    p.add_argument("file", help="CSV (or .tsv) with columns pert,gene,score: one row per "
+                                "test pair, every score a finite number")
     p.add_argument("--dataset", required=True, help="k562, rpe1, hepg2, jurkat or k562_set")
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--n-boot", type=int, default=1000)
@@ -214,13 +214,28 @@ def _add_score(sub) -> None:
 
 # --- enrich ------------------------------------------------------------------------
 def _cmd_enrich(args: argparse.Namespace) -> int:
-    from pqstats.enrichment import PQSTATS_LIBRARIES, k562_background, ora, read_gene_list
+    import warnings
+
+    from pqstats.enrichment import (
+        PQSTATS_LIBRARIES,
+        EnrichmentWarning,
+        k562_background,
+        ora,
+        read_gene_list,
+    )
 
     genes = read_gene_list(args.genes)
     background = read_gene_list(args.background) if args.background else k562_background()
-    res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
-              min_size=args.min_size, max_size=args.max_size, family=args.family,
-              normalise=not args.exact)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EnrichmentWarning)
+        res = ora(genes, args.libraries or _default_libraries(PQSTATS_LIBRARIES), background,
+                  min_size=args.min_size, max_size=args.max_size, family=args.family,
+                  normalise=not args.exact)
+    for w in caught:  # genes outside the background: named, one line each
+        if issubclass(w.category, EnrichmentWarning):
+            print(f"pqstats enrich: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     info = res.attrs["queries"][0]
     if args.out:
         from pqstats._io import atomic_write_csv
@@ -255,9 +270,10 @@ def _pd_options():
 def _add_enrich(sub) -> None:
     p = sub.add_parser("enrich", help="over-representation analysis of a gene list")
     p.add_argument("genes", help="text file of gene symbols (whitespace/comma separated; "
-                                 "'-' for stdin)")
-    p.add_argument("--libraries", type=_csv_list, default=None,
-                   help="comma-separated gene-set libraries of pqstats.knowledge (default: "
+                                 "'-' for stdin), or a .csv/.tsv with a 'gene' column")
+    p.add_argument("--libraries", type=name_list, default=None,
+                   help="comma-separated gene-set libraries of pqstats.knowledge or .gmt "
+                        "files (default: "
                         "GO BP/MF/CC, CORUM, Reactome, Hallmark, Enrichr GO-BP 2023, "
                         "WikiPathways 2023, less any named in $PQSTATS_EXCLUDE_SOURCES)")
     p.add_argument("--background", default=None,
@@ -293,7 +309,7 @@ def _cmd_gse(args: argparse.Namespace) -> int:
 
 def _add_gse(sub) -> None:
     p = sub.add_parser("gse", help="describe and score the PerturbQA gene-set clusters")
-    p.add_argument("--methods", type=_csv_list, default=None,
+    p.add_argument("--methods", type=name_list, default=None,
                    help="comma-separated from baseline,pvalue,bonferroni,consensus "
                         "(default: all)")
     p.add_argument("--top", type=int, default=5, help="candidates of the consensus medoid")
@@ -434,6 +450,9 @@ _HINTS = {
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
+    "InputFileError": "fix the file as the message says (`pqstats COMMAND -h` describes "
+                      "each input)",
+    "LLMUnavailableError": "start the model server (or check --server / --model) and rerun",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
 }

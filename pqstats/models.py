@@ -38,11 +38,37 @@ __all__ = [
     "get_for",
     "available",
     "check_pairs",
+    "check_training_pairs",
 ]
 
 
+def check_training_pairs(pairs: pd.DataFrame, what: str = "fitting") -> None:
+    """Refuse a table that still holds test rows (``split == "test"``) where models learn.
+
+    Test labels reach only the scorer: fitting, cross-validation, grid search and
+    simulated screens take training pairs. A table without a ``split`` column is taken
+    as training pairs.
+
+    Raises
+    ------
+    ValueError
+        Naming how many test rows there are and how to filter them out.
+    """
+    if isinstance(pairs, pd.DataFrame) and "split" in pairs.columns:
+        n_test = int((pairs["split"].astype(str).str.strip().str.lower() == "test").sum())
+        if n_test:
+            raise ValueError(
+                f"{what} got {n_test} test rows (split == 'test') among {len(pairs)} pairs: "
+                "test labels reach only the scorer; pass the training pairs, "
+                "pairs[pairs['split'] == 'train']")
+
+
 def check_pairs(pairs: pd.DataFrame, y=None) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """Validate a pair table (and labels): columns ``pert``, ``gene``; labels 0/1."""
+    """Validate a pair table (and labels): columns ``pert``, ``gene``; labels 0/1.
+
+    With labels (i.e. for fitting) a ``split`` column must hold no test row
+    (:func:`check_training_pairs`).
+    """
     if not isinstance(pairs, pd.DataFrame):
         raise TypeError(
             f"models take a DataFrame with columns 'pert' and 'gene', got {type(pairs).__name__}"
@@ -52,11 +78,15 @@ def check_pairs(pairs: pd.DataFrame, y=None) -> tuple[pd.DataFrame, np.ndarray |
         raise ValueError(f"pairs are missing column(s) {sorted(missing)}")
     if y is None:
         return pairs, None
+    check_training_pairs(pairs, "fit")
     y_arr = np.asarray(y)
     if y_arr.shape != (len(pairs),):
         raise ValueError(f"got {y_arr.shape} labels for {len(pairs)} pairs")
-    if not np.isin(y_arr, [0, 1]).all():
-        raise ValueError("labels must be 0 or 1")
+    bad = ~np.isin(y_arr, [0, 1])
+    if bad.any():
+        shown = ", ".join(map(repr, pd.unique(pd.Series(y_arr[bad]))[:5].tolist()))
+        raise ValueError(f"labels must be 0 or 1 (True/False accepted); {int(bad.sum())} of "
+                         f"{len(y_arr)} are not: {shown}")
     return pairs, y_arr.astype(int)
 
 

@@ -242,7 +242,8 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     seed : int
         Seeds the subset, the initial screen and the strategies' tie-breaking.
     pairs : DataFrame, optional
-        ``pert, gene, label`` to replay instead of the dataset's training split.
+        ``pert, gene, label`` to replay instead of the dataset's training split; a
+        ``split`` column must hold no test row (``ValueError`` otherwise).
 
     Returns
     -------
@@ -255,6 +256,11 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     if pairs is None:
         table = load_pairs(cell_line, "de")
         pairs = table.loc[table["split"] == "train", ["pert", "gene", "label"]]
+    model_registry.check_training_pairs(pairs, "simulate_screen")
+    missing = [c for c in ("pert", "gene", "label") if c not in pairs.columns]
+    if missing:
+        raise ValueError(f"simulate_screen: pairs need columns pert, gene, label; missing "
+                         f"{missing}")
     pairs = pairs.reset_index(drop=True)
     rng = np.random.default_rng(seed)
     perts = np.array(sorted(pairs["pert"].unique()), dtype=object)

@@ -749,6 +749,21 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _check_scored(results: pd.DataFrame, out) -> None:
+    """A results table worth writing: at least one scored cell (finite AUROC, no note)."""
+    if not isinstance(results, pd.DataFrame):
+        raise ValueError(f"results must be a DataFrame, got {type(results).__name__}")
+    kept = f"nothing is written and the files in {out} are left as they were"
+    if results.empty:
+        raise ValueError(f"the results table is empty (a run on nothing): {kept}")
+    note = results["note"].fillna("") if "note" in results else pd.Series("", results.index)
+    auroc = pd.to_numeric(results.get("auroc", pd.Series(np.nan, results.index)),
+                          errors="coerce")
+    if not ((note == "") & np.isfinite(auroc)).any():
+        raise ValueError(f"none of the {len(results)} result rows is a scored cell "
+                         f"(e.g. {str(note.iloc[0])[:80] or 'no AUROC'}): {kept}")
+
+
 def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
                  scores: Mapping | None = None, figures: bool = True, roc: bool = True,
                  progress: bool = False) -> list[Path]:
@@ -777,9 +792,16 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
     -------
     list of pathlib.Path
         ``benchmark.csv``, ``benchmark.md``, then each figure written.
+
+    Raises
+    ------
+    ValueError
+        ``results`` holds no scored cell (empty, or every row unavailable): nothing is
+        written.
     """
     from pqstats.benchmark import RESULT_COLUMNS
 
+    _check_scored(results, out)
     out = Path(out)
     csv = atomic_write_csv(out / "benchmark.csv", results.reindex(columns=RESULT_COLUMNS),
                            float_format="%.6g")

@@ -15,8 +15,10 @@ from pqstats.enrichment._ora import (
     DEFAULT_LIBRARY_NAME,
     GSEAPY_COLUMNS,
     ORA_COLUMNS,
+    EnrichmentWarning,
     ora,
     read_gene_list,
+    read_gmt_library,
 )
 from pqstats.enrichment._text import (
     clean_term,
@@ -30,6 +32,8 @@ from pqstats.enrichment._text import (
 __all__ = [
     "ora",
     "read_gene_list",
+    "read_gmt_library",
+    "EnrichmentWarning",
     "describe_clusters",
     "score_descriptions",
     "run_gse",

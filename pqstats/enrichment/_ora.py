@@ -10,10 +10,8 @@ multiple-testing correction (statsmodels) and over result rows to join gene name
 
 from __future__ import annotations
 
-import logging
 import os
-import re
-import sys
+import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -25,9 +23,10 @@ import scipy.sparse as sp
 from scipy.stats import hypergeom
 from statsmodels.stats.multitest import multipletests
 
-__all__ = ["ora", "read_gene_list", "ORA_COLUMNS", "GSEAPY_COLUMNS", "DEFAULT_LIBRARY_NAME"]
+from pqstats._io import InputFileError, read_gene_list
 
-log = logging.getLogger(__name__)
+__all__ = ["ora", "read_gene_list", "read_gmt_library", "EnrichmentWarning", "ORA_COLUMNS",
+           "GSEAPY_COLUMNS", "DEFAULT_LIBRARY_NAME"]
 
 #: The columns of ``gseapy.enrich(...).res2d``, in gseapy's order.
 GSEAPY_COLUMNS = [
@@ -48,6 +47,10 @@ DEFAULT_LIBRARY_NAME = "gs_ind_0"
 GeneList = Collection[str]
 GeneSets = Mapping[str, Collection[str]]
 Normaliser = Callable[[Sequence[str]], Sequence[str]]
+
+
+class EnrichmentWarning(UserWarning):
+    """Some genes of a query list are not in the background (they are not tested)."""
 
 
 @dataclass
@@ -152,9 +155,50 @@ def _as_library(name: str, sets: Mapping) -> _Library:
     return _Library(name, terms, members)
 
 
+def _is_gmt_path(x) -> bool:
+    """A GMT file given by path (``.gmt`` / ``.gmt.gz``, or any path-like object)."""
+    if isinstance(x, os.PathLike):
+        return True
+    return isinstance(x, str) and x.lower().endswith((".gmt", ".gmt.gz"))
+
+
+def read_gmt_library(path: str | os.PathLike) -> dict[str, list[str]]:
+    """The gene sets of a GMT file as ``{term: genes}``, refusing a file without any.
+
+    GMT: one set per line, ``name<TAB>description<TAB>gene<TAB>gene...`` (plain or gzip;
+    read by :func:`pqstats.knowledge.read_gmt_records`).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    pqstats.knowledge.KnowledgeFormatError
+        A malformed line (named with its number).
+    pqstats._io.InputFileError
+        The file holds no gene set (empty, or only blank lines).
+    """
+    from pqstats.knowledge import read_gmt_records
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such GMT file")
+    records = read_gmt_records(path)
+    if not records:
+        raise InputFileError(path, "holds no gene set (the file is empty or blank)",
+                             "a GMT file: one set per line, name<TAB>description<TAB>gene...")
+    return {r.name: list(r.genes) for r in records}
+
+
+def _gmt_name(path) -> str:
+    name = os.path.basename(os.fspath(path))
+    for ext in (".gz", ".gmt"):
+        if name.lower().endswith(ext):
+            name = name[: -len(ext)]
+    return name
+
+
 def _resolve_libraries(gene_sets, background: list[str]) -> list[_Library]:
-    """Libraries from a dict of sets, a dict of dicts, or knowledge library names."""
-    if isinstance(gene_sets, str):
+    """Libraries from a dict of sets, a dict of dicts, GMT paths or knowledge library names."""
+    if isinstance(gene_sets, (str, os.PathLike)):
         gene_sets = [gene_sets]
     if isinstance(gene_sets, Mapping):
         if not gene_sets:
@@ -164,7 +208,8 @@ def _resolve_libraries(gene_sets, background: list[str]) -> list[_Library]:
             libs = [_as_library(str(k), v) for k, v in gene_sets.items()]
         else:
             libs = [_as_library(DEFAULT_LIBRARY_NAME, gene_sets)]
-    elif _is_gene_collection(gene_sets) and all(isinstance(x, str) for x in gene_sets):
+    elif _is_gene_collection(gene_sets) and all(isinstance(x, (str, os.PathLike))
+                                                for x in gene_sets):
         names = list(gene_sets)
         if not names:
             raise ValueError("gene_sets is empty: give a library name or a dict of sets")
@@ -172,17 +217,19 @@ def _resolve_libraries(gene_sets, background: list[str]) -> list[_Library]:
 
         LIBRARIES, load_library = knowledge.LIBRARIES, knowledge.gene_sets
 
-        unknown = [name for name in names if name not in LIBRARIES]
+        unknown = [name for name in names if not _is_gmt_path(name) and name not in LIBRARIES]
         if unknown:
             raise ValueError(f"unknown gene-set library {', '.join(map(repr, unknown))}; "
-                             f"choose from {', '.join(LIBRARIES)}")
+                             f"choose from {', '.join(LIBRARIES)}, or give a .gmt file")
         # restricted to the background and written in its spelling (see pqstats.knowledge)
-        libs = [_as_library(name, load_library(name, background=background))
+        libs = [_as_library(_gmt_name(name), read_gmt_library(name)) if _is_gmt_path(name)
+                else _as_library(name, load_library(name, background=background))
                 for name in names]
     else:
         raise ValueError(
-            "gene_sets must be a dict term -> genes, a dict library -> {term: genes}, or "
-            f"library name(s) of pqstats.knowledge.gene_sets; got {type(gene_sets).__name__}"
+            "gene_sets must be a dict term -> genes, a dict library -> {term: genes}, "
+            "library name(s) of pqstats.knowledge.gene_sets or .gmt file(s); got "
+            f"{type(gene_sets).__name__}"
         )
     seen = set()
     for lib in libs:
@@ -190,6 +237,73 @@ def _resolve_libraries(gene_sets, background: list[str]) -> list[_Library]:
             raise ValueError(f"library {lib.name!r} is given twice")
         seen.add(lib.name)
     return libs
+
+
+def _case_hint(missing: Sequence[str], bg: pd.Index) -> str:
+    """Say which missing symbols match a background gene but for upper/lower case."""
+    upper = {g.upper(): g for g in bg}
+    near = [(m, upper[m.upper()]) for m in missing if m.upper() in upper]
+    if not near:
+        return ""
+    shown = ", ".join(f"{m!r} ~ {g!r}" for m, g in near[:5])
+    return (f"; {len(near)} of them match a background gene except for case ({shown}): "
+            "symbols are matched exactly, so fix their case")
+
+
+def _names(genes: Sequence[str], n: int = 10) -> str:
+    return ", ".join(genes[:n]) + (f" ... (+{len(genes) - n})" if len(genes) > n else "")
+
+
+def _check_in_background(names: list, lists: list[list[str]], many: bool,
+                         bg: pd.Index) -> dict[object, list[str]]:
+    """Query genes outside the background, per query: a warning that names them, and a
+    ValueError when no list keeps a gene (nothing would be tested)."""
+    outside, empty, notes = {}, [], []
+    for name, genes in zip(names, lists, strict=True):
+        uniq = list(dict.fromkeys(genes))
+        missing = [g for g in uniq if g not in bg]
+        if not missing:
+            continue
+        outside[name] = missing
+        label = "query genes" if not many else f"genes of list {name!r}"
+        notes.append(f"{len(missing)} of {len(uniq)} {label} are not in the background of "
+                     f"{len(bg)} genes (not tested): {_names(missing)}"
+                     + _case_hint(missing, bg))
+        if len(missing) == len(uniq):
+            empty.append(name)
+    if not notes:
+        return outside
+    if len(empty) == len(lists):
+        raise ValueError(f"{notes[0] if not many else '; '.join(notes[:3])}: no query gene "
+                         "is in the background, so nothing can be tested (check the symbols, "
+                         "their species and case, or give the background they come from)")
+    if not many:
+        message = notes[0]
+    else:
+        message = (f"{len(notes)} of {len(lists)} gene lists have genes outside the background "
+                   f"of {len(bg)} genes"
+                   + (f"; {len(empty)} lists have none inside and test nothing: "
+                      f"{_names([str(e) for e in empty])}" if empty else "")
+                   + f"; e.g. {notes[0]}")
+    warnings.warn(message, EnrichmentWarning, stacklevel=3)
+    return outside
+
+
+def _no_testable_set(libraries: list[_Library], K_all: np.ndarray, N: int, min_size: int,
+                     max_size: int | None) -> str:
+    """Why no gene set is tested: none shares a gene with the background, or the sizes."""
+    n_sets = len(K_all)
+    libs = ", ".join(lib.name for lib in libraries)
+    if n_sets == 0:
+        return f"the gene-set libraries ({libs}) hold no set: nothing to test"
+    if not K_all.any():
+        return (f"none of the {n_sets} gene sets of {libs} shares a gene with the background "
+                f"of {N} genes, so nothing can be tested (are the sets in the same species "
+                "and kind of identifier as the background?)")
+    bounds = f"{min_size} and {max_size}" if max_size is not None else f"at least {min_size}"
+    return (f"no gene set of {libs} has {bounds} genes in the background of {N} genes "
+            f"(their sizes there range {int(K_all.min())}-{int(K_all.max())}): widen "
+            "min_size / max_size")
 
 
 def _incidence(members: Sequence[Collection[str]], index: pd.Index) -> sp.csr_matrix:
@@ -294,11 +408,15 @@ def ora(
     gene_list : collection of str, or mapping name -> collection, or sequence of collections
         One query list, or many (a mapping names them; a list of lists is numbered
         0, 1, ...). Duplicates count once; symbols outside the background are dropped
-        (the share kept is in ``result.attrs["queries"]``).
+        (the share kept is in ``result.attrs["queries"]``) and named in an
+        :class:`EnrichmentWarning`, which also says when one differs from a background
+        gene only in case.
     gene_sets : dict, dict of dicts, str or sequence of str
         ``{term: genes}`` (one library, named ``"gs_ind_0"`` as gseapy names a dict),
         ``{library: {term: genes}}``, or library name(s) understood by
-        :func:`pqstats.knowledge.gene_sets` (``"go_bp"``, ``"reactome"``, ...).
+        :func:`pqstats.knowledge.gene_sets` (``"go_bp"``, ``"reactome"``, ...), or paths
+        of GMT files (``.gmt`` / ``.gmt.gz`` or a path object; :func:`read_gmt_library`),
+        each a library named after its file.
     background : collection of str
         The universe: every gene that could have been in a list. Required (gseapy's default,
         the union of the library's genes, inflates significance for measured-gene lists).
@@ -341,7 +459,10 @@ def ora(
     ------
     ValueError
         Empty or malformed lists, sets or background; ``min_size``/``max_size`` out of
-        range; an unknown ``family``.
+        range; an unknown ``family``. A run that would test nothing says why: no query
+        gene in the background (the message counts and names them), or no gene set with
+        ``min_size <= K <= max_size`` genes in the background (none sharing a gene with
+        it, or the sizes). A GMT file that holds no set or a malformed line is named.
 
     Notes
     -----
@@ -378,6 +499,7 @@ def ora(
 
     bg = pd.Index(sorted(set(bg_genes)))
     N = len(bg)
+    _check_in_background(names, lists, many, bg)
 
     # --- the two incidence matrices ---------------------------------------------------
     Q = _incidence(lists, bg)
@@ -392,6 +514,8 @@ def ora(
     if max_size is not None:
         tested &= K_all <= max_size
     tested_idx = np.flatnonzero(tested)
+    if len(tested_idx) == 0:
+        raise ValueError(_no_testable_set(libraries, K_all, N, min_size, max_size))
     S, lib_of_set, terms, K_set = S[tested_idx], lib_of_set[tested_idx], terms[tested_idx], \
         K_all[tested_idx]
     n_tested_lib = np.bincount(lib_of_set, minlength=len(libraries))
@@ -479,9 +603,6 @@ def ora(
             "n_in_background": int(n_in),
             "share_mapped": n_in / n_unique,
         }
-        if n_in < n_unique:
-            log.info("gene list %r: %d of %d distinct genes are in the background",
-                     name, n_in, n_unique)
     res.attrs["queries"] = queries
     res.attrs["libraries"] = {
         lib.name: {"n_sets": len(lib.terms), "n_tested": int(n_tested_lib[i])}
@@ -489,26 +610,3 @@ def ora(
     }
     res.attrs["N"] = N
     return res
-
-
-def read_gene_list(path: str | os.PathLike) -> list[str]:
-    """Gene symbols from a text file (``"-"``: standard input).
-
-    Symbols are separated by whitespace, commas or semicolons; ``#`` starts a comment.
-    Order is kept and duplicates are dropped.
-
-    Raises
-    ------
-    ValueError
-        The file holds no symbol.
-    """
-    if os.fspath(path) == "-":
-        text = sys.stdin.read()
-    else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    genes = [g for line in text.splitlines()
-             for g in re.split(r"[\s,;]+", line.split("#", 1)[0]) if g]
-    if not genes:
-        raise ValueError(f"{path}: no gene symbols found")
-    return list(dict.fromkeys(genes))

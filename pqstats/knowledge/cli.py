@@ -6,11 +6,10 @@ import argparse
 import json
 import time
 
+from pqstats._args import name_list
+
 __all__ = ["add_kg_parser"]
 
-
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def _build(args: argparse.Namespace):
@@ -89,7 +88,7 @@ def _cmd_text(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, EXCLUDE_ENV, GRAPH_SOURCES
 
-    p.add_argument("--sources", type=_csv, default=None,
+    p.add_argument("--sources", type=name_list, default=None,
                    help=f"comma-separated graph sources from {','.join(GRAPH_SOURCES)} "
                         f"(default: {','.join(DEFAULT_GRAPH_SOURCES)}, less any named in "
                         f"${EXCLUDE_ENV})")

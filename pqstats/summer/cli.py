@@ -7,11 +7,10 @@ import json
 import sys
 import time
 
+from pqstats._args import name_list
+
 __all__ = ["add_summer_parser", "make_client"]
 
-
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 def make_client(args: argparse.Namespace):
@@ -152,7 +151,7 @@ def add_summer_parser(sub) -> None:
     p = ssub.add_parser("run", help="score a test sample (DE, Dir) and the GSE clusters; "
                                     "write results/summer.csv and summer.md")
     p.add_argument("--dataset", default="k562", help="k562, rpe1, hepg2, jurkat or k562_set")
-    p.add_argument("--tasks", type=_csv, default=["de", "dir", "gse"],
+    p.add_argument("--tasks", type=name_list, default=["de", "dir", "gse"],
                    help="comma-separated from de, dir, gse (the K562 gene-set clusters, "
                         "whatever --dataset is; default: all three)")
     p.add_argument("--n-pairs", type=int, default=200,

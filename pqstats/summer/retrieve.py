@@ -73,6 +73,9 @@ class ExampleRetriever:
         if missing:
             raise ValueError(f"training pairs need columns pert, gene, label; missing "
                              f"{', '.join(sorted(missing))}")
+        from pqstats.models import check_training_pairs
+
+        check_training_pairs(train, "ExampleRetriever.fit")  # the rule every fit follows
         if "split" in train.columns and (train["split"] != "train").any():
             bad = sorted(train.loc[train["split"] != "train", "split"].astype(str).unique())
             raise ValueError(f"examples may come only from the training split (strict track); "

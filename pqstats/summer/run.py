@@ -174,8 +174,9 @@ class SummerPredictor:
         -------
         pandas.DataFrame
             Index of ``pairs``; columns ``score`` (mean parsed answer, or the fallback),
-            ``n_positive``, ``n_negative``, ``n_abstained``, ``fallback`` (bool) and
-            ``second_stage`` (answers that needed the answer-only stage).
+            ``n_positive``, ``n_negative``, ``n_abstained``, ``fallback`` (bool),
+            ``second_stage`` (answers that needed the answer-only stage) and ``n_failed``
+            (samples whose request failed: no reply at all).
         """
         c = self.config
         prompts = self.prompts(pairs[["pert", "gene"]])
@@ -185,13 +186,15 @@ class SummerPredictor:
         block = max(1, self.client.concurrency)
         answers: list[int | None] = []
         second: list[bool] = []
+        failed: list[bool] = []
         faults_before = self.client.stats["faults"]
         with warnings.catch_warnings():  # one summary below, not one warning per block
             warnings.simplefilter("ignore", LLMFaultWarning)
             for start in range(0, len(prompts), block):
-                a, b = self._answer(prompts[start:start + block])
+                a, b, f = self._answer(prompts[start:start + block])
                 answers += a
                 second += b
+                failed += f
         faults = self.client.stats["faults"] - faults_before
         if faults:
             warnings.warn(f"{faults} requests to {self.client.describe()} failed while scoring "
@@ -204,11 +207,13 @@ class SummerPredictor:
             score, n_abstain, used = score_answers(mine, c.fallback)
             rows.append({"score": score, "n_positive": sum(a == 1 for a in mine),
                          "n_negative": sum(a == 0 for a in mine), "n_abstained": n_abstain,
-                         "fallback": used, "second_stage": sum(second[i * s:(i + 1) * s])})
+                         "fallback": used, "second_stage": sum(second[i * s:(i + 1) * s]),
+                         "n_failed": sum(failed[i * s:(i + 1) * s])})
         return pd.DataFrame(rows, index=pairs.index)
 
-    def _answer(self, prompts: list) -> tuple[list[int | None], list[bool]]:
-        """Parsed answers (n samples per prompt, in order) and which needed stage two."""
+    def _answer(self, prompts: list) -> tuple[list[int | None], list[bool], list[bool]]:
+        """Parsed answers (n samples per prompt, in order), which needed stage two, and
+        which got no reply at all (a failed request)."""
         c = self.config
         chat = self.client.endpoint == "chat"
         s = c.n_samples
@@ -229,7 +234,8 @@ class SummerPredictor:
             for j, r in zip(redo, self.client.generate(follow, fparams), strict=True):
                 answers[j] = parse_answer(r, self.task, first_word=True)
         redo_set = set(redo)
-        return answers, [j in redo_set for j in range(len(answers))]
+        return (answers, [j in redo_set for j in range(len(answers))],
+                [r is None for r in replies])
 
 
 def sample_test_pairs(dataset: str, task: str, n_pairs: int, seed: int = 0) -> pd.DataFrame:
@@ -264,6 +270,21 @@ def sample_test_pairs(dataset: str, task: str, n_pairs: int, seed: int = 0) -> p
     return out.sort_values(["gene", "pert"], kind="stable").reset_index(drop=True)
 
 
+def _check_some_replied(client: LLMClient, n_failed: int, n_requests: int, what: str,
+                        faults: int) -> None:
+    """Stop a run in which every request failed: its scores would all be the fallback
+    (a per-gene AUROC of exactly 0.5 that looks like a result). Some failures are fine:
+    they are counted abstentions."""
+    if n_requests and n_failed == n_requests:
+        from pqstats.summer.clients import LLMUnavailableError
+
+        raise LLMUnavailableError(
+            f"all {n_requests} requests for {what} to {client.describe()} failed "
+            f"({faults} faults; see the warnings above): no answer to score, so no row is "
+            "written. Fix: check that the model server answers (or the model file loads) "
+            "and rerun")
+
+
 def run_summer(client: LLMClient, dataset: str = "k562", task: str = "de", n_pairs: int = 200,
                config: SummerConfig | None = None, kg=None, sample_seed: int = 0,
                n_boot: int = 1000) -> tuple[dict, pd.DataFrame]:
@@ -288,6 +309,13 @@ def run_summer(client: LLMClient, dataset: str = "k562", task: str = "de", n_pai
         A row of the benchmark table (:data:`pqstats.benchmark.RESULT_COLUMNS`, plus
         ``pooled_auroc``, ``n_pairs``, ``abstention_rate``, ``fallback_pairs``,
         ``faults``) and the scored pairs.
+
+    Raises
+    ------
+    pqstats.summer.clients.LLMUnavailableError
+        Every request failed (nothing was answered): no row, rather than a row of
+        fallback scores. Runs where only some requests failed give a row, the failures
+        counted as abstentions.
     """
     from pqstats.datasets import load_pairs
     from pqstats.evaluation import evaluate
@@ -301,6 +329,9 @@ def run_summer(client: LLMClient, dataset: str = "k562", task: str = "de", n_pai
     model = SummerPredictor(client, dataset, task, kg=kg, config=config).fit(train)
     scored = model.score(sample[["pert", "gene"]])
     seconds = time.perf_counter() - t0
+    _check_some_replied(client, int(scored["n_failed"].sum()), len(scored) * config.n_samples,
+                        f"the {dataset} {task} sample ({len(sample)} pairs)",
+                        client.stats["faults"] - faults_before)
     metrics = evaluate(sample, scored["score"].to_numpy(), n_boot=n_boot)
     n_answers = len(scored) * config.n_samples
     abstained = int(scored["n_abstained"].sum())
@@ -370,6 +401,8 @@ def run_summer_gse(client: LLMClient, kinds: tuple[str, ...] = ("pert", "gene"),
         # non-empty line is the description (parse_description)
         params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=seed)
         replies = client.generate(prompts, params)
+        _check_some_replied(client, sum(r is None for r in replies), len(replies),
+                            f"the {kind} GSE clusters", sum(r is None for r in replies))
         desc = [parse_description(r) for r in replies]
         for c, label, d in zip(table["cluster"], table["label"], desc, strict=True):
             rows.append({"kind": kind, "cluster": int(c), "label": label, "description": d,
