@@ -64,7 +64,15 @@ class RemoteFile:
 
 
 class DataUnavailableError(FileNotFoundError):
-    """A data file could not be found in the cache, the mirror or upstream."""
+    """A data file could not be found in the cache, the mirror or upstream.
+
+    ``summary`` says what is missing without this machine's paths (for result files that
+    are committed); ``str(err)`` is the full message with where it looked and the fix.
+    """
+
+    def __init__(self, message: str, *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or message
 
 
 class ChecksumError(ValueError):
@@ -157,7 +165,8 @@ def fetch_file(
                 f"{remote.name} is not in the mirror: looked for {source} "
                 f"({MIRROR_ENV}={mirror_path}). Fix: put the file there (sha256 "
                 f"{remote.sha256}, upstream {remote.url}), or unset {MIRROR_ENV} to "
-                "download it from upstream."
+                "download it from upstream.",
+                summary=f"{remote.name} is not in the mirror (see `pqstats fetch`)",
             )
         downloader = _mirror_downloader(source)
         origin = str(source)
@@ -186,6 +195,7 @@ def fetch_file(
     except OSError as err:  # network errors from requests subclass OSError
         raise DataUnavailableError(
             f"could not fetch {remote.name} from {origin}: {err}. Fix: set {MIRROR_ENV} "
-            f"to a directory holding {remote.subdir}/{remote.name}, or check the network."
+            f"to a directory holding {remote.subdir}/{remote.name}, or check the network.",
+            summary=f"{remote.name} could not be fetched (see `pqstats fetch`)",
         ) from err
     return Path(path)

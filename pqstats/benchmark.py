@@ -254,7 +254,7 @@ def run_benchmark(
         except DataUnavailableError as err:
             for track in tracks:
                 rows.append({"dataset": dataset, "task": task, "track": track,
-                             "model": "", "note": f"unavailable: {err}"})
+                             "model": "", "note": f"unavailable: {err.summary}"})
                 bar.update(len(models))
             continue
         for track in tracks:

@@ -26,6 +26,11 @@ def test_benchmark_rows_and_unavailable_dataset(tmp_path):
     assert pd.read_csv(csv).shape == res.shape
     text = md.read_text()
     assert "Summer (LLM) (paper)" in text and "jurkat dir: unavailable" in text
+    # result files are committed: the note names the file, not where this machine looked
+    import os
+
+    mirror = os.environ["PQSTATS_MIRROR"]
+    assert mirror not in jurkat.note.iloc[0] and mirror not in text
     assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries
 
 
