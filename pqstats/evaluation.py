@@ -249,7 +249,8 @@ def score_predictions(
     Parameters
     ----------
     dataset, task : str
-        E.g. ``"k562"``, ``"de"``.
+        A registered screen (any spelling :func:`pqstats.screens.get_screen` accepts)
+        and ``"de"`` / ``"dir"``.
     predictions : DataFrame or path
         Columns ``pert, gene, score``, exactly one row per test pair.
 
@@ -258,8 +259,9 @@ def score_predictions(
     PredictionError
         Missing, extra or duplicate pairs, or NaN scores; the message names examples.
     """
-    from pqstats.datasets import load_pairs  # evaluation sits below datasets' callers
+    from pqstats.screens import load_pairs, resolve_screen
 
+    dataset = resolve_screen(dataset)
     pred = read_predictions(predictions) if isinstance(predictions, (str, Path)) else predictions
     missing_cols = {"pert", "gene", "score"} - set(pred.columns)
     if missing_cols:
