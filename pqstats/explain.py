@@ -271,8 +271,9 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line)
+    screened = screen_perturbations(cell_line)  # an unavailable screen stops here
     kg = load_graph()
-    symbol = resolve_perturbation(kg, pert, screen_perturbations(cell_line))
+    symbol = resolve_perturbation(kg, pert, screened)
     fitted = screen_model(cell_line, task, model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": [symbol], "gene": [gene]})
     score = float(fitted.score_pairs(pairs)[0])

@@ -298,7 +298,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line, readout="genes")
-    symbol = resolve_perturbation(load_graph(), pert, screen_perturbations(cell_line))
+    screened = screen_perturbations(cell_line)  # an unavailable screen stops here
+    symbol = resolve_perturbation(load_graph(), pert, screened)
     genes = readout_genes(cell_line) if genes is None else list(dict.fromkeys(genes))
     if not genes:
         raise ValueError("no genes to score: give at least one readout gene")

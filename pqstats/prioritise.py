@@ -173,8 +173,8 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
         raise ValueError("the candidate list is empty: give at least one gene to rank")
     if budget is not None and budget < 1:
         raise ValueError(f"budget must be at least 1, got {budget}")
-    kg = load_graph()
     fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
+    kg = load_graph()
     screened = sorted(fitted.train_pairs_["pert"].unique())
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph

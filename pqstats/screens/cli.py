@@ -19,7 +19,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                                        "unavailable": status[s.name]} for s in screens],
                           "broken": broken}, indent=2))
         return 0
-    width = max(len(s.name) for s in screens)
+    width = max(len(name) for name in [s.name for s in screens] + list(broken))
     for s in screens:
         where = "built-in" if s.builtin else "imported"
         note = "" if status[s.name] is None else "  (unavailable here)"

@@ -215,7 +215,7 @@ def get_screen(name: str | Screen, readout: str | None = None) -> Screen:
             close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
             guess = f"did you mean {' or '.join(close)}? " if close else ""
             raise UnknownScreenError(
-                f"unknown screen {name!r}; {guess}registered screens: {', '.join(names)} "
+                f"unknown screen {name.strip()!r}; {guess}registered screens: {', '.join(names)} "
                 "(`pqstats screen list` describes them)")
     if readout is not None and screen.readout != readout:
         raise ScreenReadoutError(_readout_message(screen, readout))

@@ -34,13 +34,16 @@ def make_client(args: argparse.Namespace):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pqstats.screens import resolve_screen
+    from pqstats.screens import resolve_screen, table_path
     from pqstats.summer.run import SummerConfig, run_summer, run_summer_gse, write_summer
 
     args.dataset = resolve_screen(args.dataset)
     bad = [t for t in args.tasks if t not in ("de", "dir", "gse")]
     if bad:
         raise ValueError(f"unknown task {', '.join(bad)}; choose from de, dir, gse")
+    for task in args.tasks:  # an unavailable screen stops before the model loads
+        if task != "gse":
+            table_path(args.dataset, task)
     config = SummerConfig(n_examples=args.examples, n_samples=args.samples,
                           reasoning_tokens=args.reasoning_tokens, temperature=args.temperature,
                           seed=args.seed, condense=args.condense)
