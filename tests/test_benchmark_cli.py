@@ -51,7 +51,8 @@ def test_cli_models_lists_registry(capsys):
 def test_cli_errors_are_one_line_with_hint(capsys):
     assert main(["benchmark", "--datasets", "k563"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith("pqstats benchmark: error: unknown dataset")
+    assert err[0].startswith("pqstats benchmark: error: unknown screen 'k563'")
+    assert err[1] == "hint: `pqstats screen list` shows the registered screens"
     assert err[1].startswith("hint:") and len(err) == 2
 
 
