@@ -283,6 +283,25 @@ def test_an_imported_screen_is_registered_and_loads(data, capsys):
     assert "lab2025_hek293t" in capsys.readouterr().out
 
 
+def test_an_imported_screen_is_benchmarked_and_scored_like_a_builtin(data, tmp_path, capsys):
+    from pqstats.benchmark import run_benchmark
+    from pqstats.evaluation import score_predictions
+
+    write_screen(data)
+    rows = run_benchmark(datasets=[" HEK293T "], tasks=["de"], models=["gene_frequency"],
+                         n_boot=10, progress=False, cache=False)
+    # a score constant per gene lands at exactly 0.5 (both test genes have both classes)
+    assert rows[["dataset", "auroc", "n_genes", "note"]].values.tolist() == [
+        ["hek293t", 0.5, 2, ""]]
+    test = DE[DE["split"] == "test"]
+    preds = test.assign(score=[0.9, 0.1, 0.2, 0.8])[["pert", "gene", "score"]]
+    assert score_predictions("Hek293T", "de", preds, n_boot=10)["auroc"] == 1.0
+    path = tmp_path / "preds.csv"
+    preds.to_csv(path, index=False)
+    assert _run_json(capsys, ["score", str(path), "--dataset", "hek293t", "--task", "de",
+                              "--n-boot", "10", "--json"])["auroc"] == 1.0
+
+
 def test_an_imported_screen_is_validated_like_a_builtin(data):
     write_screen(data, de=DE.assign(label=[2] + DE["label"].tolist()[1:]))
     with pytest.raises(DatasetError, match=r"de\.csv: labels must be 0 or 1"):

@@ -40,7 +40,7 @@ def perturbqa_gene_lists() -> dict[str, dict[str, list[str]]]:
 
     out: dict[str, dict[str, list[str]]] = {}
     for name, problem in available_screens("de").items():
-        if problem is not None:
+        if problem is not None or not get_screen(name).builtin:
             continue
         df = load_de(name)
         lists = {"perts": sorted(df["pert"].unique())}

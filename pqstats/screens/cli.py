@@ -23,7 +23,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for s in screens:
         where = "built-in" if s.builtin else "imported"
         note = "" if status[s.name] is None else "  (unavailable here)"
-        print(f"{s.name:<{width}}  {s.cell_line:<8} {s.readout:<10} {where:<8}  "
+        print(f"{s.name:<{width}}  {s.cell_line:<8} {s.readout:<11} {where:<8}  "
               f"study {s.study}{note}")
     for name, problem in broken.items():
         print(f"{name:<{width}}  broken: {problem}")
