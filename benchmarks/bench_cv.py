@@ -18,8 +18,8 @@ import pandas as pd
 from pqstats import models
 from pqstats._cluster import joblib_backend
 from pqstats._io import atomic_write_text
-from pqstats.datasets import load_dir
 from pqstats.evaluation import cross_validate
+from pqstats.screens import load_dir
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ if "PQSTATS_MIRROR" not in os.environ and (REPO.parent / "shared" / "perturbqa")
 import gseapy  # noqa: E402
 
 from pqstats import knowledge  # noqa: E402
-from pqstats.datasets import load_gse  # noqa: E402
 from pqstats.enrichment import k562_background, load_libraries, ora  # noqa: E402
+from pqstats.screens import load_gse  # noqa: E402
 
 logging.getLogger("gseapy").setLevel(logging.ERROR)
 VALUES = ["P-value", "Adjusted P-value", "Odds Ratio", "Combined Score"]

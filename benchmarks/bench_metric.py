@@ -13,8 +13,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from pqstats._io import atomic_write_text
-from pqstats.datasets import load_de
 from pqstats.evaluation import auroc_by_group
+from pqstats.screens import load_de
 
 
 def _loop(pairs, scores):

@@ -19,21 +19,23 @@ import pandas as pd
 
 from pqstats import models
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.datasets import load_pairs
 from pqstats.evaluation import grid_search
+from pqstats.screens import available_screens, get_screen, load_pairs
 
 GRIDS = {
     "knn_retrieval": {"gene_weight": [0.0, 1.0, 4.0]},
     "logistic": {"C": [0.1, 1.0, 10.0]},
     "xgboost": {"max_depth": [3, 4, 6]},
 }
-DATASETS = ("k562", "rpe1", "hepg2", "k562_set")
 OUT = Path("results")
 
 
 def main() -> None:
     rows = []
-    for dataset in DATASETS:
+    # the PerturbQA screens available here (the offline mirror lacks Jurkat)
+    datasets = [name for name, why in available_screens("de").items()
+                if why is None and get_screen(name).builtin]
+    for dataset in datasets:
         for task in ("de", "dir"):
             train = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
             for name, grid in GRIDS.items():

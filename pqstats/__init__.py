@@ -8,21 +8,9 @@ The flat public API re-exports the most used functions of the modules below::
     pqstats.auc_per_gene(test_pairs, model.score_pairs(test_pairs))
 """
 
-from pqstats import datasets, enrichment, evaluation, knowledge, models, report
+from pqstats import enrichment, evaluation, knowledge, models, report, screens
 from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
-from pqstats.benchmark import run_benchmark, write_results
-from pqstats.datasets import (
-    DATASETS,
-    TASKS,
-    DatasetError,
-    available_datasets,
-    load_de,
-    load_dir,
-    load_gse,
-    load_pairs,
-    load_programs,
-    measured_genes,
-)
+from pqstats.benchmark import run_benchmark
 from pqstats.enrichment import describe_clusters, ora, run_gse
 from pqstats.evaluation import (
     PredictionError,
@@ -37,15 +25,33 @@ from pqstats.evaluation import (
     score_predictions,
 )
 from pqstats.knowledge import build_knowledge_graph, gene_sets, load_symbol_mapper
+from pqstats.report import write_results
+from pqstats.screens import (
+    TASKS,
+    DatasetError,
+    Screen,
+    available_screens,
+    get_screen,
+    list_screens,
+    load_de,
+    load_dir,
+    load_gse,
+    load_pairs,
+    load_programs,
+    measured_genes,
+    remove_screen,
+    resolve_screen,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DATASETS", "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError",
-    "PredictionError", "auc_per_gene", "auc_per_pert", "auprc_per_gene",
-    "available_datasets", "bootstrap_ci", "build_knowledge_graph", "cross_validate",
-    "data_dir", "datasets", "describe_clusters", "enrichment", "evaluate", "evaluation",
-    "gene_sets", "grid_search", "knowledge", "load_de", "load_dir", "load_gse", "load_pairs",
-    "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir", "models", "ora",
-    "pooled_auroc", "report", "run_benchmark", "run_gse", "score_predictions", "write_results",
+    "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError", "PredictionError",
+    "Screen", "auc_per_gene", "auc_per_pert", "auprc_per_gene", "available_screens",
+    "bootstrap_ci", "build_knowledge_graph", "cross_validate", "data_dir",
+    "describe_clusters", "enrichment", "evaluate", "evaluation", "gene_sets", "get_screen",
+    "grid_search", "knowledge", "list_screens", "load_de", "load_dir", "load_gse",
+    "load_pairs", "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir",
+    "models", "ora", "pooled_auroc", "remove_screen", "report", "resolve_screen",
+    "run_benchmark", "run_gse", "score_predictions", "screens", "write_results",
 ]

@@ -1,9 +1,11 @@
-"""The benchmark matrix: dataset x task x track x model → ``results/``.
+"""The benchmark matrix: screen x task x track x model.
 
 For each cell the model is fitted on the training split and scored on the test split;
-test labels reach only :func:`pqstats.evaluation.evaluate`. Results are written as
-``benchmark.csv`` (one row per cell) and ``benchmark.md`` (tables that put the paper's
-Table 1 beside ours). Datasets whose files are not available are reported as such.
+test labels reach only :func:`pqstats.evaluation.evaluate`. The screens are registered
+ones (:mod:`pqstats.screens`): the PerturbQA screens and any imported screen. Results
+are written by :func:`pqstats.report.write_results` as ``benchmark.csv`` (one row per
+cell) and ``benchmark.md`` (tables that put the paper's Table 1 beside ours). Screens
+whose files are not available are reported as such.
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ from pqstats import models as model_registry
 from pqstats._fetch import DataUnavailableError
 from pqstats._io import atomic_write
 from pqstats._progress import tqdm
-from pqstats.datasets import DATASETS, TASKS, load_pairs
 from pqstats.evaluation import evaluate
+from pqstats.screens import (
+    TASKS,
+    available_screens,
+    builtin_screens,
+    list_screens,
+    load_pairs,
+    resolve_screen,
+)
 
 __all__ = [
     "TRACKS",
@@ -36,7 +45,6 @@ __all__ = [
     "ABLATIONS",
     "run_ablation",
     "ablation_markdown",
-    "write_results",
     "results_markdown",
 ]
 
@@ -46,7 +54,7 @@ RESULT_COLUMNS = [
     "seconds", "note",
 ]
 
-#: Per-gene AUROC of the paper's methods (Wu et al. 2025, Table 1).
+#: Per-gene AUROC of the paper's methods (Wu et al. 2025, Table 1), by PerturbQA screen.
 PAPER_TABLE: dict[tuple[str, str], dict[str, float]] = {
     (method, task): dict(zip(("k562", "rpe1", "hepg2", "jurkat", "k562_set"), values, strict=True))
     for (method, task), values in {
@@ -88,7 +96,7 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
 # The code that decides a test score: the models, their features, the knowledge graph and
 # the data loaders. Reporting, enrichment, the CLI and the LLM adapter are left out, so
 # working on them keeps the cached scores.
-_SCORING_CODE = ("models.py", "datasets.py", "_sentence.py", "features", "knowledge")
+_SCORING_CODE = ("models.py", "screens", "_sentence.py", "features", "knowledge")
 
 
 @lru_cache(maxsize=1)
@@ -143,13 +151,20 @@ def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
                   pairs: pd.DataFrame) -> str:
     """Key of anything cached from fitting a model: every input that decides the fit.
 
-    The model's name and parameters, the cell (dataset, task, track), a hash of ``pairs``
-    (labels included), :func:`_source_digest` and :func:`_knowledge_key`.
+    The model's name and parameters, the cell (screen, task, track), a hash of ``pairs``
+    (labels included), :func:`_source_digest` and :func:`_knowledge_key`; on the transfer
+    track also the other screens that feed it, with their tables' checksums
+    (:func:`pqstats.features.transfer.transfer_fingerprint`), so importing or removing a
+    screen refits what it changes.
     """
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
     parts = {"model": model_name, "params": params, "cell": list(cell),
              "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
              **_knowledge_key()}
+    if cell[2] == "transfer":
+        from pqstats.features.transfer import transfer_fingerprint
+
+        parts["transfer_sources"] = transfer_fingerprint(cell[0], cell[1])
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
                           ).hexdigest()[:32]
 
@@ -194,7 +209,7 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
 
 
 def run_benchmark(
-    datasets: Sequence[str] = DATASETS,
+    datasets: Sequence[str] | None = None,
     tasks: Sequence[str] = TASKS,
     models: Sequence[str] | None = None,
     tracks: Sequence[str] = ("strict",),
@@ -207,7 +222,11 @@ def run_benchmark(
 
     Parameters
     ----------
-    datasets, tasks, tracks : sequences of str
+    datasets : sequence of str, optional
+        Registered screens (any spelling :func:`pqstats.screens.get_screen` accepts;
+        default: every registered screen, built-in and imported). A single name may be
+        given as a string; unknown names and empty selections raise ``ValueError``.
+    tasks, tracks : sequences of str
         Which cells to run (a single name may be given as a string); unknown names and
         empty selections raise ``ValueError``.
     models : sequence of str, optional
@@ -223,7 +242,7 @@ def run_benchmark(
         the original fit.
     scores_out : dict, optional
         When given, filled with ``(dataset, task, track, model) → test scores`` (in the
-        order of the test rows of :func:`pqstats.datasets.load_pairs`), e.g. for the
+        order of the test rows of :func:`pqstats.screens.load_pairs`), e.g. for the
         ROC curves of :func:`pqstats.report.write_report`.
 
     Returns
@@ -233,9 +252,15 @@ def run_benchmark(
         with NaN metrics and the reason in ``note``.
     """
     models = list(model_registry.available()) if models is None else models
+    if datasets is None:
+        datasets = [s.name for s in list_screens()]
     datasets, tasks, tracks, models = (
         [x] if isinstance(x, str) else list(x) for x in (datasets, tasks, tracks, models))
-    for name, allowed, kind in ((datasets, DATASETS, "dataset"), (tasks, TASKS, "task"),
+    if not datasets:
+        raise ValueError("no screen selected: give at least one (`pqstats screen list`; a "
+                         "run on nothing would replace the results with nothing)")
+    datasets = list(dict.fromkeys(resolve_screen(d) for d in datasets))
+    for name, allowed, kind in ((tasks, TASKS, "task"),
                                 (tracks, TRACKS, "track"),
                                 (models, tuple(model_registry.available()), "model")):
         if not name:
@@ -285,7 +310,7 @@ ABLATIONS: dict[str, dict] = {
 
 
 def run_ablation(
-    datasets: Sequence[str] = ("k562", "rpe1", "hepg2", "k562_set"),
+    datasets: Sequence[str] | None = None,
     tasks: Sequence[str] = TASKS,
     model: str = "logistic",
     n_boot: int = 200,
@@ -294,8 +319,9 @@ def run_ablation(
 ) -> pd.DataFrame:
     """Per-gene AUROC of ``model`` (strict track) with each feature group removed.
 
-    ``ablations`` (default :data:`ABLATIONS`, which must include ``"full model"``) maps
-    a name to the model parameters it changes.
+    ``datasets`` are registered screens (default: every screen whose DE table is
+    available here). ``ablations`` (default :data:`ABLATIONS`, which must include
+    ``"full model"``) maps a name to the model parameters it changes.
 
     Returns
     -------
@@ -304,11 +330,14 @@ def run_ablation(
         is the change from the full model (negative: the removed part helped).
     """
     ablations = ABLATIONS if ablations is None else ablations
+    if datasets is None:
+        datasets = [name for name, why in available_screens("de").items() if why is None]
     datasets, tasks = ([x] if isinstance(x, str) else list(x) for x in (datasets, tasks))
-    for kind, chosen in (("dataset", datasets), ("task", tasks)):
+    for kind, chosen in (("screen", datasets), ("task", tasks)):
         if not chosen:
             raise ValueError(f"no {kind} selected for the ablation: give at least one "
                              "(a run on nothing would replace ablation.csv with nothing)")
+    datasets = [resolve_screen(d) for d in datasets]
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
     rows = []
@@ -372,24 +401,27 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
     if knowledge_note:
         lines += [knowledge_note, ""]
     ok = results[results["note"].fillna("") == ""]
+    # the paper's screens always (its rows fill them), then any other screen scored here
+    columns = [s.name for s in builtin_screens()]
+    columns += [d for d in dict.fromkeys(results["dataset"]) if d not in columns]
     for task in TASKS:
         sub = ok[ok["task"] == task]
         if sub.empty:
             continue
         lines += [f"## {task.upper()}", "",
-                  "| method | track | " + " | ".join(DATASETS) + " |",
-                  "|---|---|" + "---|" * len(DATASETS)]
+                  "| method | track | " + " | ".join(columns) + " |",
+                  "|---|---|" + "---|" * len(columns)]
         for (method, t), values in PAPER_TABLE.items():
             if t == task:
                 lines.append(f"| {method} (paper) | – | "
-                             + " | ".join(_fmt(values.get(d)) for d in DATASETS) + " |")
+                             + " | ".join(_fmt(values.get(d)) for d in columns) + " |")
         if task == "de":
             lines.append(f"| CORE-Voting (2026) | – | mean over the four cell lines: "
-                         f"{CORE_VOTING_DE_MEAN:.3f} |" + " |" * (len(DATASETS) - 1))
+                         f"{CORE_VOTING_DE_MEAN:.3f} |" + " |" * (len(columns) - 1))
         for (model, track), grp in sub.groupby(["model", "track"], sort=False):
             by_ds = grp.set_index("dataset")
             cells = []
-            for d in DATASETS:
+            for d in columns:
                 if d in by_ds.index:
                     r = by_ds.loc[d]
                     cells.append(f"{r.auroc:.3f} {_ci(r)}".rstrip())
@@ -412,27 +444,3 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
                      f"{'–' if pd.isna(r.n_genes) else int(r.n_genes)} | "
                      f"{'–' if pd.isna(r.seconds) else f'{r.seconds:.2f}'} |")
     return "\n".join(lines) + "\n"
-
-
-def write_results(results: pd.DataFrame, out: str | Path = "results",
-                  figures: bool = False, scores: dict | None = None,
-                  progress: bool = False) -> list[Path]:
-    """Write ``benchmark.csv`` and ``benchmark.md`` (and the figures) into ``out``.
-
-    Every file is written atomically. A table with no scored cell (empty, or every row
-    unavailable) is refused with ``ValueError`` and nothing is written, so a run that did
-    nothing never replaces earlier results. With ``figures=True`` the PNGs of
-    :mod:`pqstats.report` go to ``out/figures`` and ``benchmark.md`` shows them; extra
-    rows (``summer.csv``), the ablation and the enrichment results found in ``out`` join
-    the report. ``scores`` (from ``run_benchmark(scores_out=...)``) feed the ROC curves.
-
-    Returns
-    -------
-    list of pathlib.Path
-        ``benchmark.csv``, ``benchmark.md``, then each figure.
-    """
-    from pqstats.report import write_report
-
-    return write_report(results, out, scores=scores, figures=figures, roc=figures,
-                        progress=progress)
-

@@ -20,9 +20,9 @@ __all__ = ["main", "build_parser"]
 
 # --- fetch -------------------------------------------------------------------------
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from pqstats import datasets
+    from pqstats.screens.perturbqa import OPTIONAL_FILES, fetch_all
 
-    results = datasets.fetch_all(progress=not (args.quiet or args.json))
+    results = fetch_all(progress=not (args.quiet or args.json))
     try:
         from pqstats import knowledge  # available once the knowledge layer is installed
 
@@ -39,7 +39,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
                 print(f"ok       {name}")
         for name, err in missing.items():
             print(f"missing  {name}: {err}")
-    required_missing = [k for k in missing if not k.startswith("jurkat-")]
+    required_missing = [k for k in missing if k not in OPTIONAL_FILES]
     if (args.strict and missing) or required_missing:
         return 1
     return 0
@@ -48,7 +48,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _add_fetch(sub) -> None:
     p = sub.add_parser("fetch", help="fetch and verify the benchmark and knowledge files")
     p.add_argument("--strict", action="store_true",
-                   help="fail when any file is missing (default: only jurkat may be missing)")
+                   help="fail when any file is missing (default: the Jurkat tables, which "
+                        "the offline mirror lacks, may be missing)")
     p.add_argument("--quiet", action="store_true", help="no download progress bars")
     p.add_argument("--json", action="store_true",
                    help="print file -> {ok, detail (path or error)} as JSON")
@@ -77,7 +78,8 @@ def _add_models(sub) -> None:
 
 # --- benchmark ---------------------------------------------------------------------
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from pqstats.benchmark import run_benchmark, write_results
+    from pqstats.benchmark import run_benchmark
+    from pqstats.report import write_results
 
     if args.ablation:
         return _ablation(args)
@@ -146,9 +148,8 @@ def _ablation(args: argparse.Namespace) -> int:
     from pqstats._io import atomic_write_csv, atomic_write_text
     from pqstats.benchmark import ablation_markdown, run_ablation
 
-    datasets = [d for d in args.datasets if d != "jurkat"]
     model = (args.models or ["logistic"])[0]
-    table = run_ablation(datasets=datasets, tasks=args.tasks, model=model,
+    table = run_ablation(datasets=args.datasets, tasks=args.tasks, model=model,
                          n_boot=min(args.n_boot, 200), progress=not args.json)
     out = Path(args.out)
     atomic_write_csv(out / "ablation.csv", table, float_format="%.6g")
@@ -164,12 +165,14 @@ def _ablation(args: argparse.Namespace) -> int:
 
 def _add_benchmark(sub) -> None:
     from pqstats.benchmark import TRACKS
-    from pqstats.datasets import DATASETS, TASKS
+    from pqstats.screens import TASKS
 
-    p = sub.add_parser("benchmark", help="fit and score every model x dataset x task x track "
+    p = sub.add_parser("benchmark", help="fit and score every model x screen x task x track "
                                          "-> results/ (tables, figures)")
-    p.add_argument("--datasets", type=name_list, default=list(DATASETS),
-                   help=f"comma-separated (default: {','.join(DATASETS)})")
+    p.add_argument("--datasets", type=name_list, default=None, metavar="SCREENS",
+                   help="comma-separated registered screens (default: every registered "
+                        "screen; with --ablation, every available one; `pqstats screen "
+                        "list`)")
     p.add_argument("--tasks", type=name_list, default=list(TASKS), help="de,dir")
     p.add_argument("--models", type=name_list, default=None,
                    help="comma-separated registered models (default: all; see `pqstats models`)")
@@ -205,7 +208,8 @@ def _add_score(sub) -> None:
     p = sub.add_parser("score", help="score a predictions CSV (pert,gene,score) on a test split")
     p.add_argument("file", help="CSV (or .tsv) with columns pert,gene,score: one row per "
                                 "test pair, every score a finite number")
-    p.add_argument("--dataset", required=True, help="k562, rpe1, hepg2, jurkat or k562_set")
+    p.add_argument("--dataset", required=True, metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`)")
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--json", action="store_true")
@@ -349,9 +353,10 @@ def _parse_grid(items: list[str]) -> dict[str, list]:
 def _cmd_cv(args: argparse.Namespace) -> int:
     from pqstats import models
     from pqstats._cluster import joblib_backend
-    from pqstats.datasets import load_pairs
     from pqstats.evaluation import cross_validate, grid_search
+    from pqstats.screens import load_pairs, resolve_screen
 
+    args.dataset = resolve_screen(args.dataset)
     train = load_pairs(args.dataset, args.task).query("split == 'train'").reset_index(drop=True)
     model = models.get_for(args.model, args.dataset, args.task, args.track)
     with joblib_backend(args.backend, scheduler=args.scheduler, n_workers=args.n_jobs,
@@ -376,7 +381,8 @@ def _cmd_cv(args: argparse.Namespace) -> int:
 
 def _add_cv(sub) -> None:
     p = sub.add_parser("cv", help="grouped cross-validation (and grid search) on a training split")
-    p.add_argument("--dataset", required=True)
+    p.add_argument("--dataset", required=True, metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`)")
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--model", required=True, help="a registered model (see `pqstats models`)")
     p.add_argument("--track", default="strict", choices=["strict", "transfer"])
@@ -396,10 +402,17 @@ def _add_cv(sub) -> None:
 
 
 # --- predict / explain / prioritise ----------------------------------------------------
-def _add_screen(sub) -> None:
-    from pqstats.screen_cli import add_screen_parsers
+def _add_knockdown(sub) -> None:
+    from pqstats.knockdown_cli import add_knockdown_parsers
 
-    add_screen_parsers(sub)
+    add_knockdown_parsers(sub)
+
+
+# --- screen ------------------------------------------------------------------------
+def _add_screen(sub) -> None:
+    from pqstats.screens.cli import add_screen_parser
+
+    add_screen_parser(sub)  # screen list / show / remove
 
 
 # --- main --------------------------------------------------------------------------
@@ -420,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 title="commands")
     for add in (_add_fetch, _add_kg, _add_models, _add_cv, _add_benchmark, _add_report,
-                _add_score, _add_enrich, _add_gse, _add_summer, _add_screen):
+                _add_score, _add_enrich, _add_gse, _add_summer, _add_screen, _add_knockdown):
         add(sub)
     for choice in sub.choices.values():
         choice.formatter_class = _Formatter
@@ -448,7 +461,9 @@ _HINTS = {
                             "or run `make data`",
     "ChecksumError": "replace the file with the published one",
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
-    "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
+    "DatasetError": "`pqstats screen list` shows the registered screens; tasks are de, dir",
+    "UnknownScreenError": "`pqstats screen list` shows the registered screens",
+    "ScreenReadoutError": "`pqstats screen show NAME` says what a screen reads out",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
     "InputFileError": "fix the file as the message says (`pqstats COMMAND -h` describes "
                       "each input)",

@@ -390,7 +390,8 @@ def score_predictions(
     Parameters
     ----------
     dataset, task : str
-        E.g. ``"k562"``, ``"de"``.
+        A registered screen (any spelling :func:`pqstats.screens.get_screen` accepts)
+        and ``"de"`` / ``"dir"``.
     predictions : DataFrame or path
         Columns ``pert, gene, score``, exactly one row per test pair (a path is read with
         :func:`read_predictions`).
@@ -403,8 +404,9 @@ def score_predictions(
     pqstats._io.InputFileError
         A predictions file in the wrong form.
     """
-    from pqstats.datasets import load_pairs  # evaluation sits below datasets' callers
+    from pqstats.screens import load_pairs, resolve_screen
 
+    dataset = resolve_screen(dataset)
     pred = read_predictions(predictions) if isinstance(predictions, (str, Path)) else predictions
     if not isinstance(pred, pd.DataFrame):
         raise PredictionError(f"predictions must be a DataFrame or a path, got "

@@ -29,10 +29,10 @@ from pqstats.predict import (
     describe_feature,
     feature_contributions,
     resolve_perturbation,
-    screen_dataset,
     screen_model,
     screen_perturbations,
 )
+from pqstats.screens import resolve_screen
 
 __all__ = ["Explanation", "explain", "similar_training_knockdowns", "knowledge_paths"]
 
@@ -250,8 +250,8 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     Parameters
     ----------
     cell_line : str
-        One of :data:`pqstats.predict.CELL_LINES` (or ``k562_set``, whose readouts are
-        programmes: it has neighbours and contributions but no gene paths).
+        A registered screen, of either readout (a programme screen such as ``k562_set``
+        gets neighbours and contributions but no gene paths).
     pert, gene : str
         The knocked-down gene and the readout gene.
     task : {"de", "dir"}
@@ -270,9 +270,10 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     """
     from pqstats.features.pairs import load_graph
 
-    cell_line = screen_dataset(cell_line)
+    cell_line = resolve_screen(cell_line)
+    screened = screen_perturbations(cell_line)  # an unavailable screen stops here
     kg = load_graph()
-    symbol = resolve_perturbation(kg, pert, screen_perturbations(cell_line))
+    symbol = resolve_perturbation(kg, pert, screened)
     fitted = screen_model(cell_line, task, model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": [symbol], "gene": [gene]})
     score = float(fitted.score_pairs(pairs)[0])

@@ -156,10 +156,14 @@ def get_for(name: str, dataset: str, task: str, track: str = "strict",
             **params) -> PairClassifier:
     """Build model ``name`` for one benchmark cell.
 
-    Sets whichever of ``dataset``, ``task`` and ``track`` the model declares as
+    Sets whichever of ``dataset`` (a registered screen, resolved by
+    :func:`pqstats.screens.resolve_screen`), ``task`` and ``track`` the model declares as
     parameters (the baselines declare none), then ``params``.
     """
+    from pqstats.screens import resolve_screen
+
     model = get(name, **params)
+    dataset = resolve_screen(dataset)
     context = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
                if k in model.get_params()}
     return model.set_params(**context) if context else model

@@ -1,7 +1,12 @@
-"""Predict a knockdown: score every readout gene of a cell line for DE and direction.
+"""Predict a knockdown: score every readout gene of a screen for DE and direction.
 
-The model is the benchmark's: trained on the *full training split* of the cell line's
-dataset (strict track by default), with the same parameters and code as ``pqstats
+A cell line is named by its registered screen (``k562``, ``rpe1``, ``hepg2``, ``jurkat``
+or an imported one; any spelling :func:`pqstats.screens.get_screen` accepts). Predicting
+and prioritising score single genes, so they need a screen that reads out genes
+(``k562_set``, read out as gene programmes, is refused with the registry's message).
+
+The model is the benchmark's: trained on the *full training split* of the screen
+(strict track by default), with the same parameters and code as ``pqstats
 benchmark``, so a test perturbation gets exactly its benchmark scores. A fitted model is
 cached on disk (``data/cache/models/``), keyed like the benchmark's scores by the model's
 parameters, the training pairs and pqstats' scoring code.
@@ -25,13 +30,10 @@ import numpy as np
 import pandas as pd
 
 from pqstats import models as model_registry
-from pqstats.datasets import DatasetError, load_pairs
+from pqstats.screens import load_pairs, resolve_screen
 
 __all__ = [
-    "CELL_LINES",
     "UnknownGeneError",
-    "check_cell_line",
-    "screen_dataset",
     "resolve_perturbation",
     "screen_perturbations",
     "readout_genes",
@@ -41,9 +43,6 @@ __all__ = [
     "predict_knockdown",
     "responder_themes",
 ]
-
-#: Cell lines whose screens read out single genes (``k562_set`` reads out programmes).
-CELL_LINES: tuple[str, ...] = ("k562", "rpe1", "hepg2", "jurkat")
 
 #: Similarity space → what it means, for sentences.
 SPACE_LABELS: dict[str, str] = {
@@ -68,24 +67,6 @@ class UnknownGeneError(KeyError):
         return str(self.args[0])
 
 
-def check_cell_line(cell_line: str) -> str:
-    """Validate a cell line name; ``k562_set`` and unknown names get a clear error."""
-    name = str(cell_line).lower()
-    if name == "k562_set":
-        raise DatasetError("k562_set reads out gene programmes, not genes; use --cell-line "
-                           "k562 to score genes of a K562 knockdown")
-    if name not in CELL_LINES:
-        raise DatasetError(f"unknown cell line {cell_line!r}; choose from "
-                           f"{', '.join(CELL_LINES)}")
-    return name
-
-
-def screen_dataset(cell_line: str) -> str:
-    """The dataset of a cell line's screen: a checked cell line, or ``k562_set``."""
-    name = str(cell_line).lower()
-    return name if name == "k562_set" else check_cell_line(name)
-
-
 def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
     """The name under which ``gene`` is scored, or a clear error.
 
@@ -104,10 +85,15 @@ def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
 
 
 def screen_perturbations(cell_line: str) -> set[str]:
-    """Every perturbation of a cell line's screens (both splits, both tasks)."""
-    names: set[str] = set()
-    for task in ("de", "dir"):
-        names |= set(load_pairs(cell_line, task)["pert"])
+    """Every perturbation of a screen's tables (both splits; a missing Dir table is
+    skipped)."""
+    from pqstats._fetch import DataUnavailableError
+
+    names = set(load_pairs(cell_line, "de")["pert"])
+    try:
+        names |= set(load_pairs(cell_line, "dir")["pert"])
+    except DataUnavailableError:
+        pass
     return names
 
 
@@ -117,7 +103,7 @@ def readout_genes(cell_line: str) -> list[str]:
     These are the genes a model has outcomes for; genes outside them would only get the
     screen's base rate.
     """
-    pairs = load_pairs(check_cell_line(cell_line), "de")
+    pairs = load_pairs(resolve_screen(cell_line, readout="genes"), "de")
     return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
 
 
@@ -128,7 +114,7 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     Parameters
     ----------
     cell_line : str
-        One of :data:`CELL_LINES` (also ``k562_set`` here, for its programmes).
+        A registered screen (any readout: ``k562_set`` models programmes).
     task : {"de", "dir"}
     model : str
         A registered model name (``pqstats models``).
@@ -149,7 +135,7 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     from pqstats._io import atomic_write
     from pqstats.benchmark import fit_cache_key
 
-    dataset = screen_dataset(cell_line)
+    dataset = resolve_screen(cell_line)
     pairs = load_pairs(dataset, task)
     train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
     estimator = model_registry.get_for(model, dataset, task, track)
@@ -285,7 +271,7 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     Parameters
     ----------
     cell_line : str
-        One of :data:`CELL_LINES`.
+        A registered screen that reads out genes.
     pert : str
         Gene to knock down: a symbol, alias or Ensembl id the knowledge graph knows.
     genes : iterable of str, optional
@@ -311,8 +297,9 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     """
     from pqstats.features.pairs import load_graph
 
-    cell_line = check_cell_line(cell_line)
-    symbol = resolve_perturbation(load_graph(), pert, screen_perturbations(cell_line))
+    cell_line = resolve_screen(cell_line, readout="genes")
+    screened = screen_perturbations(cell_line)  # an unavailable screen stops here
+    symbol = resolve_perturbation(load_graph(), pert, screened)
     genes = readout_genes(cell_line) if genes is None else list(dict.fromkeys(genes))
     if not genes:
         raise ValueError("no genes to score: give at least one readout gene")

@@ -25,8 +25,8 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from pqstats import models as model_registry
-from pqstats.datasets import load_pairs
-from pqstats.predict import check_cell_line, readout_genes, screen_model
+from pqstats.predict import readout_genes, screen_model
+from pqstats.screens import load_pairs, resolve_screen
 
 __all__ = ["STRATEGIES", "rank_candidates", "prioritise", "simulate_screen"]
 
@@ -134,7 +134,7 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     Parameters
     ----------
     cell_line : str
-        One of :data:`pqstats.predict.CELL_LINES`.
+        A registered screen that reads out genes.
     candidates : iterable of str
         Genes to consider knocking down (symbols, aliases or Ensembl ids).
     budget : int, optional
@@ -166,15 +166,15 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     from pqstats.features.pairs import load_graph
     from pqstats.predict import UnknownGeneError
 
-    cell_line = check_cell_line(cell_line)
+    cell_line = resolve_screen(cell_line, readout="genes")
     _check_strategy(strategy)
     raw = [str(c).strip() for c in candidates if str(c).strip()]
     if not raw:
         raise ValueError("the candidate list is empty: give at least one gene to rank")
     if budget is not None and budget < 1:
         raise ValueError(f"budget must be at least 1, got {budget}")
-    kg = load_graph()
     fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
+    kg = load_graph()
     screened = sorted(fitted.train_pairs_["pert"].unique())
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph

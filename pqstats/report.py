@@ -47,7 +47,8 @@ from pqstats._io import atomic_write, atomic_write_csv, atomic_write_text
 
 __all__ = [
     "FIGURE_DIR",
-    "DATASET_LABELS",
+    "screen_label",
+    "write_results",
     "EXTRA_RESULT_FILES",
     "read_extra_results",
     "knowledge_versions",
@@ -65,11 +66,6 @@ __all__ = [
 
 #: Sub-folder of the results folder that holds the figures.
 FIGURE_DIR = "figures"
-#: How datasets are named on figures.
-DATASET_LABELS: dict[str, str] = {
-    "k562": "K562", "rpe1": "RPE1", "hepg2": "HepG2", "jurkat": "Jurkat",
-    "k562_set": "K562 gene programmes",
-}
 _TASK_TITLES = {"de": "DE: is gene g differentially expressed?",
                 "dir": "Dir: does gene g go up (vs down)?"}
 #: Result files of other steps whose rows join the report when present (same columns as
@@ -82,10 +78,47 @@ _PAPER_COLOURS = {"GEARS": "#d9d9d9", "GenePT-Prot + LogReg": "#bdbdbd",
 _CORE_COLOUR = "#252525"
 _TRACK_COLOURS = {"strict": "#1f77b4", "transfer": "#ff7f0e"}
 _EXTRA_COLOUR = "#2ca02c"
-_DATASET_COLOURS = {"k562": "#1f77b4", "rpe1": "#d62728", "hepg2": "#2ca02c",
-                    "jurkat": "#9467bd", "k562_set": "#8c564b"}
+# one colour per screen, in the registry's order (the PerturbQA screens first)
+_SCREEN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e",
+                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 _PNG_METADATA = {"Software": None}  # no version string: same inputs, same bytes
 _DPI = 110
+
+
+# ============================================================================ screens
+def _screens_in(names) -> list[str]:
+    """The screens among ``names``, in the registry's order; unregistered ones (rows of a
+    screen removed since) last, as given."""
+    from pqstats.screens import list_screens
+
+    present = list(dict.fromkeys(names))
+    ordered = [s.name for s in list_screens() if s.name in present]
+    return ordered + [d for d in present if d not in ordered]
+
+
+def screen_label(name: str) -> str:
+    """How a screen is named on figures and in the report (its registered label)."""
+    from pqstats.screens import DatasetError, get_screen
+
+    try:
+        return get_screen(name).label
+    except DatasetError:  # a screen no longer registered: its name
+        return str(name)
+
+
+def _screen_colour(name: str) -> str:
+    from pqstats.screens import screen_names
+
+    names = screen_names()
+    return _SCREEN_COLOURS[(names.index(name) if name in names else len(names))
+                           % len(_SCREEN_COLOURS)]
+
+
+def _perturbqa_cell_line(name: str) -> bool:
+    """A PerturbQA screen of single genes: what CORE-Voting's four-line mean covers."""
+    from pqstats.screens import builtin_screens
+
+    return any(s.name == name and s.readout == "genes" for s in builtin_screens())
 
 
 # ============================================================================ inputs
@@ -267,13 +300,13 @@ def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
         The written file; None when ``results`` holds no score.
     """
     from pqstats.benchmark import CORE_VOTING_DE_MEAN, PAPER_TABLE
-    from pqstats.datasets import TASKS
+    from pqstats.screens import TASKS
 
     ok = _ok(results)
     model = model or _main_model(ok)
     if model is None:
         return None
-    datasets = [d for d in DATASET_LABELS if d in set(ok["dataset"])]
+    datasets = _screens_in(ok["dataset"])
     extra_models = _extra_models(results)
     series: list[tuple[str, str, Callable[[str, str], tuple[float, object]]]] = []
     for method in ("Retrieval (No LLM)", "Summer (LLM)"):
@@ -311,13 +344,13 @@ def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
                        yerr=None if paper else _error(row), capsize=2, ecolor="black",
                        label=None if label in seen else label, zorder=2)
                 seen.add(label)
-        lines_ = [j for j, d in enumerate(datasets) if d != "k562_set"]  # cell lines only
+        lines_ = [j for j, d in enumerate(datasets) if _perturbqa_cell_line(d)]
         if task == "de" and lines_:
             ax.hlines(CORE_VOTING_DE_MEAN, lines_[0] - 0.45, lines_[-1] + 0.45,
                       color=_CORE_COLOUR, ls="--", lw=1, zorder=3,
                       label=f"CORE-Voting 2026, mean over 4 cell lines ({CORE_VOTING_DE_MEAN})")
         _chance_line(ax)
-        ax.set_xticks(x, [DATASET_LABELS[d] for d in datasets], rotation=0, fontsize=8)
+        ax.set_xticks(x, [screen_label(d) for d in datasets], rotation=0, fontsize=8)
         ax.set_title(_TASK_TITLES[task], fontsize=10)
         ax.set_ylim(0.45, 0.95)
         ax.grid(axis="y", alpha=0.3, zorder=0)
@@ -348,7 +381,7 @@ def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -
         The written file; None when the dataset has no score in ``results``.
     """
     from pqstats.benchmark import CORE_VOTING_DE_MEAN, PAPER_TABLE
-    from pqstats.datasets import TASKS
+    from pqstats.screens import TASKS
 
     ok = _ok(results)
     ok = ok[ok["dataset"] == dataset]
@@ -382,7 +415,7 @@ def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -
                 hi = row.ci_high if pd.notna(row.ci_high) else row.auroc
                 ax.text(max(hi, 0.5) + 0.005, yy + offset, f"{row.auroc:.3f}", va="center",
                         fontsize=7)
-        if task == "de" and dataset != "k562_set":
+        if task == "de" and _perturbqa_cell_line(dataset):
             ax.axvline(CORE_VOTING_DE_MEAN, color=_CORE_COLOUR, ls="--", lw=1, zorder=3)
             ax.text(CORE_VOTING_DE_MEAN, y[0] + 0.6, " CORE-Voting\n mean of 4 lines",
                     fontsize=7, va="bottom", ha="left")
@@ -405,7 +438,7 @@ def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -
         legend.append(Patch(facecolor=_EXTRA_COLOUR, label="Summer adapter (pqstats)"))
     fig.legend(handles=legend, loc="outside lower center", ncol=len(legend), fontsize=8,
                frameon=False)
-    fig.suptitle(f"{DATASET_LABELS.get(dataset, dataset)}: per-gene AUROC on unseen "
+    fig.suptitle(f"{screen_label(dataset)}: per-gene AUROC on unseen "
                  "knockdowns (whiskers: 95% bootstrap interval over genes)", fontsize=10)
     return _save(fig, Path(path))
 
@@ -472,19 +505,17 @@ def plot_roc_curves(curves: Mapping[tuple[str, str], tuple[str, float, np.ndarra
     pathlib.Path or None
         The written file; None when ``curves`` is empty.
     """
-    from pqstats.datasets import TASKS
+    from pqstats.screens import TASKS
 
     if not curves:
         return None
     fig = _figure(10, 4.8)
     axes = fig.subplots(1, len(TASKS), sharey=True)
     for ax, task in zip(np.atleast_1d(axes), TASKS, strict=True):
-        for d in DATASET_LABELS:
-            if (d, task) not in curves:
-                continue
+        for d in _screens_in(d for d, t in curves if t == task):
             model, auroc, fpr, tpr, n_genes = curves[(d, task)]
-            ax.plot(fpr, tpr, color=_DATASET_COLOURS[d], lw=1.6,
-                    label=f"{DATASET_LABELS[d]}: {model}, AUROC {auroc:.3f} ({n_genes} genes)")
+            ax.plot(fpr, tpr, color=_screen_colour(d), lw=1.6,
+                    label=f"{screen_label(d)}: {model}, AUROC {auroc:.3f} ({n_genes} genes)")
         ax.plot([0, 1], [0, 1], color="black", ls=":", lw=0.8, label="chance")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -515,12 +546,12 @@ def plot_ablation(ablation: pd.DataFrame, path: str | os.PathLike) -> Path | Non
     pathlib.Path or None
         The written file; None when ``ablation`` is empty.
     """
-    from pqstats.datasets import TASKS
+    from pqstats.screens import TASKS
 
     if ablation.empty:
         return None
     names = [a for a in dict.fromkeys(ablation["ablation"]) if a != "full model"]
-    datasets = [d for d in DATASET_LABELS if d in set(ablation["dataset"])]
+    datasets = _screens_in(ablation["dataset"])
     tasks = [t for t in TASKS if t in set(ablation["task"])]
     fig = _figure(11, 1.4 + 0.42 * len(names))
     axes = fig.subplots(1, len(tasks), sharey=True)
@@ -535,8 +566,8 @@ def plot_ablation(ablation: pd.DataFrame, path: str | os.PathLike) -> Path | Non
             full = rows.loc["full model", "auroc"] if "full model" in rows.index else np.nan
             values = rows["delta"].reindex(names).to_numpy(dtype=float)
             ax.barh(y + (len(datasets) - 1) / 2 * height - k * height, values, height=height,
-                    color=_DATASET_COLOURS[d], zorder=2,
-                    label=f"{DATASET_LABELS[d]} (full model {full:.3f})")
+                    color=_screen_colour(d), zorder=2,
+                    label=f"{screen_label(d)} (full model {full:.3f})")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(_TASK_TITLES[task], fontsize=10)
         ax.set_xlabel("change in per-gene AUROC (negative: the part helps)")
@@ -637,7 +668,7 @@ def _roc_inputs(results: pd.DataFrame, scores: Mapping | None, progress: bool,
     """
     from pqstats._progress import tqdm
     from pqstats.benchmark import _cached_fit_predict
-    from pqstats.datasets import load_pairs
+    from pqstats.screens import load_pairs
 
     best = best_models(results[~results["model"].isin(_extra_models(results))], track=track)
     ok = _ok(results).set_index(["dataset", "task", "track", "model"])
@@ -708,7 +739,7 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
         if key.startswith("dataset:"):
             d = key.split(":", 1)[1]
             lines += _figure_section(
-                f"{DATASET_LABELS.get(d, d)}: every model", rel(path),
+                f"{screen_label(d)}: every model", rel(path),
                 "Bars start at chance (0.5); whiskers are 95% bootstrap intervals over "
                 "genes; grey hatched bars are the paper's Table 1; the dashed line is "
                 "CORE-Voting's DE mean over the four cell lines (not per cell line).")
@@ -816,7 +847,7 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
         main = plot_main_result(combined, fig_dir / "main_result.png")
         if main:
             written["main"] = main
-        for d in DATASET_LABELS:
+        for d in _screens_in(combined["dataset"]):
             p = plot_dataset(combined, d, fig_dir / f"auroc_{d}.png")
             if p:
                 written[f"dataset:{d}"] = p
@@ -844,3 +875,22 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
     md = atomic_write_text(out / "benchmark.md", report_markdown(
         combined, written, out, knowledge=knowledge_versions(), notes=notes))
     return [csv, md, *written.values()]
+
+
+def write_results(results: pd.DataFrame, out: str | os.PathLike = "results",
+                  figures: bool = False, scores: Mapping | None = None,
+                  progress: bool = False) -> list[Path]:
+    """Write ``benchmark.csv`` and ``benchmark.md`` (and, with ``figures``, the figures
+    and ROC curves) into ``out``: :func:`write_report` with ``roc=figures``.
+
+    Every file is written atomically. A table with no scored cell (empty, or every row
+    unavailable) is refused with ``ValueError`` and nothing is written, so a run that did
+    nothing never replaces earlier results.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``benchmark.csv``, ``benchmark.md``, then each figure.
+    """
+    return write_report(results, out, scores=scores, figures=figures, roc=figures,
+                        progress=progress)

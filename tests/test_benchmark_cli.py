@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from pqstats.benchmark import RESULT_COLUMNS, run_benchmark, write_results
+from pqstats.benchmark import RESULT_COLUMNS, run_benchmark
 from pqstats.cli import main
-from pqstats.datasets import load_dir
+from pqstats.report import write_results
+from pqstats.screens import load_dir
 
 
 @pytest.mark.integration
@@ -21,7 +22,8 @@ def test_benchmark_rows_and_unavailable_dataset(tmp_path):
     ok = res[res.note == ""]
     assert ok.set_index("model").loc[["prior", "gene_frequency"], "auroc"].tolist() == [0.5, 0.5]
     jurkat = res[res.dataset == "jurkat"]
-    assert len(jurkat) == 1 and jurkat.note.iloc[0].startswith("unavailable: jurkat-dir.csv")
+    assert len(jurkat) == 1 and jurkat.note.iloc[0].startswith(
+        "unavailable: screen 'jurkat' is unavailable here: jurkat-dir.csv")
     csv, md = write_results(res, tmp_path)
     assert pd.read_csv(csv).shape == res.shape
     text = md.read_text()
@@ -35,7 +37,7 @@ def test_benchmark_rows_and_unavailable_dataset(tmp_path):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"datasets": ["k563"]}, r"unknown dataset\(s\) \['k563'\]"),
+    ({"datasets": ["k563"]}, r"unknown screen 'k563'; did you mean k562\?"),
     ({"tasks": ["up"]}, r"unknown task"),
     ({"tracks": ["loose"]}, r"unknown track"),
     ({"models": ["gpt"]}, r"unknown model"),
@@ -54,7 +56,8 @@ def test_cli_models_lists_registry(capsys):
 def test_cli_errors_are_one_line_with_hint(capsys):
     assert main(["benchmark", "--datasets", "k563"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith("pqstats benchmark: error: unknown dataset")
+    assert err[0].startswith("pqstats benchmark: error: unknown screen 'k563'")
+    assert err[1] == "hint: `pqstats screen list` shows the registered screens"
     assert err[1].startswith("hint:") and len(err) == 2
 
 

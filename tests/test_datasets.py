@@ -1,4 +1,4 @@
-"""The PerturbQA data layer: registry, loaders, validation."""
+"""The PerturbQA data layer: file registry, loaders, validation."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import hashlib
 import pandas as pd
 import pytest
 
-from pqstats import datasets
+from pqstats import screens
 from pqstats._fetch import DataUnavailableError, RemoteFile
-from pqstats.datasets import DatasetError, validate_pairs
+from pqstats.screens import DatasetError, validate_pairs
+from pqstats.screens import load as screen_load
 
 # --- real files (integration) -------------------------------------------------------
 EXPECTED = {  # rows, train rows, test rows of each file (counted from the published CSVs)
@@ -27,7 +28,7 @@ EXPECTED = {  # rows, train rows, test rows of each file (counted from the publi
 @pytest.mark.integration
 @pytest.mark.parametrize(("name", "task"), sorted(EXPECTED))
 def test_load_real_pairs(name, task):
-    df = datasets.load_pairs(name, task)
+    df = screens.load_pairs(name, task)
     assert list(df.columns) == ["pert", "gene", "label", "split"]
     assert (len(df), (df.split == "train").sum(), (df.split == "test").sum()) == EXPECTED[
         (name, task)]
@@ -38,27 +39,28 @@ def test_load_real_pairs(name, task):
 
 @pytest.mark.integration
 def test_k562_set_genes_are_programmes():
-    programmes = datasets.load_programs()
+    programmes = screens.load_programs()
     assert len(programmes) == 25
-    genes = set(datasets.load_de("k562_set").gene)
+    genes = set(screens.load_de("k562_set").gene)
     assert len(genes) == 20 and genes <= set(programmes)
 
 
 @pytest.mark.integration
 def test_gse_and_measured_genes():
-    assert len(datasets.load_gse("pert")) == 52
-    assert len(datasets.load_gse("gene")) == 25
-    assert len(datasets.load_gse("pert", skip_empty=False)) == 64
-    assert len(datasets.load_gse("gene", skip_empty=False)) == 38
-    measured = datasets.measured_genes("k562")
+    assert len(screens.load_gse("pert")) == 52
+    assert len(screens.load_gse("gene")) == 25
+    assert len(screens.load_gse("pert", skip_empty=False)) == 64
+    assert len(screens.load_gse("gene", skip_empty=False)) == 38
+    measured = screens.measured_genes("k562")
     assert len(measured) == 8455 and "GAPDH" in measured
 
 
 @pytest.mark.integration
 def test_jurkat_missing_here_gives_the_fix():
     with pytest.raises(DataUnavailableError,
-                       match=r"jurkat-de\.csv is not in the mirror.*sha256 cf993f77"):
-        datasets.load_de("jurkat")
+                       match=r"^screen 'jurkat' is unavailable here: jurkat-de\.csv is not in "
+                             r"the mirror.*sha256 cf993f77"):
+        screens.load_de("jurkat")
 
 
 @pytest.fixture
@@ -75,28 +77,28 @@ def tmp_mirror(tmp_path, monkeypatch):
     def put(name: str, content: bytes, pin: bool = True) -> None:
         (tmp_path / "m" / "perturbqa" / name).write_bytes(content)
         if pin:
-            real = datasets.REGISTRY[name]
-            monkeypatch.setitem(datasets.REGISTRY, name, RemoteFile(
+            real = screens.REGISTRY[name]
+            monkeypatch.setitem(screens.REGISTRY, name, RemoteFile(
                 real.name, real.subdir, real.url, hashlib.sha256(content).hexdigest()))
 
-    datasets._load_pairs_cached.cache_clear()
+    screen_load._load_builtin_cached.cache_clear()
     yield put
-    datasets._load_pairs_cached.cache_clear()
+    screen_load._load_builtin_cached.cache_clear()
 
 
 def test_jurkat_loads_from_a_mirror_that_has_it(tmp_mirror):
     tmp_mirror("jurkat-de.csv",
                b"pert,gene,label,split\nA,G1,1,train\nA,G2,0,train\nB,G1,0,test\nB,G2,1,test\n")
-    df = datasets.load_de("jurkat")
+    df = screens.load_de("jurkat")
     assert df.shape == (4, 4) and df.label.tolist() == [1, 0, 0, 1]
 
 
 @pytest.mark.integration
 def test_loaders_return_copies():
     # mutating a returned frame must not corrupt the cache
-    df = datasets.load_de("k562")
+    df = screens.load_de("k562")
     df.loc[:, "label"] = 9
-    assert set(datasets.load_de("k562").label.unique()) == {0, 1}
+    assert set(screens.load_de("k562").label.unique()) == {0, 1}
 
 
 # --- bad input ------------------------------------------------------------------------
@@ -126,11 +128,11 @@ def test_invalid_tables_are_rejected(table, message):
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: datasets.load_de("k563"), r"unknown dataset 'k563'"),
-    (lambda: datasets.load_pairs("k562", "up"), r"unknown task 'up'"),
-    (lambda: datasets.load_gse("cells"), r"unknown GSE kind"),
-    (lambda: datasets.measured_genes("rpe1"), r"only for k562"),
-    (lambda: datasets.fetch("nope.csv"), r"unknown benchmark file"),
+    (lambda: screens.load_de("k563"), r"unknown screen 'k563'; did you mean k562\?"),
+    (lambda: screens.load_pairs("k562", "up"), r"unknown task 'up'"),
+    (lambda: screens.load_gse("cells"), r"unknown GSE kind"),
+    (lambda: screens.measured_genes("rpe1"), r"only for k562"),
+    (lambda: screens.fetch("nope.csv"), r"unknown benchmark file"),
 ])
 def test_unknown_names(call, message):
     with pytest.raises(DatasetError, match=message):
@@ -140,11 +142,11 @@ def test_unknown_names(call, message):
 def test_corrupt_checksum_in_mirror(tmp_mirror, tmp_path):
     tmp_mirror("k562-dir.csv", b"pert,gene,label,split\n", pin=False)
     with pytest.raises(ValueError, match=r"checksum mismatch for k562-dir\.csv"):
-        datasets.load_dir("k562")
+        screens.load_dir("k562")
     assert not (tmp_path / "cache" / "perturbqa" / "k562-dir.csv").exists()
 
 
 def test_malformed_csv_is_a_clear_error(tmp_mirror):
     tmp_mirror("rpe1-de.csv", b'pert,gene,label,split\nA,"G1,1,train\n')
     with pytest.raises(DatasetError, match=r"rpe1-de\.csv"):
-        datasets.load_de("rpe1")
+        screens.load_de("rpe1")

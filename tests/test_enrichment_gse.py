@@ -124,8 +124,8 @@ def test_invalid_gse_inputs(call, match):
 
 @pytest.mark.integration
 def test_real_clusters_with_bundle_libraries():
-    from pqstats.datasets import load_gse
     from pqstats.enrichment import k562_background, load_libraries
+    from pqstats.screens import load_gse
 
     background = k562_background()
     assert len(background) == 8454 and "non-targeting" not in background

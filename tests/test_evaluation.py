@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from pqstats import evaluation as ev
-from pqstats.datasets import load_dir
 from pqstats.evaluation import PredictionError
+from pqstats.screens import load_dir
 
 
 def _loop_auc_per_gene(pairs: pd.DataFrame, scores) -> float:

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from pqstats.datasets import load_dir
 from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES, MAX_DISTANCE, graph_pair_features
 from pqstats.features.pairs import PairFeaturizer, load_graph
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval, top_k_rows
 from pqstats.features.transfer import TransferFeatures, transfer_sources
+from pqstats.screens import load_dir
 
 
 def _profiles(rows: dict[str, list[float]], space: str = "toy") -> GeneProfiles:
@@ -109,20 +109,35 @@ def test_profiles_are_unit_rows():
         gene_profiles(load_graph(), "tea")
 
 
-def test_transfer_sources_respect_screens():
-    assert "k562_set" not in transfer_sources("k562")
-    assert "k562" not in transfer_sources("k562_set")
-    assert transfer_sources("rpe1") == ["k562", "hepg2", "jurkat"]
-    with pytest.raises(ValueError, match="unknown dataset"):
+#: The sources of each PerturbQA screen before the registry existed (the hard-coded
+#: SCREENS / _GENE_LEVEL tables of pqstats.features.transfer): the order decides the
+#: column order of the response-profile spaces, so it must not change either.
+PRE_REGISTRY_SOURCES = {
+    "k562": ["rpe1", "hepg2", "jurkat"],
+    "k562_set": ["rpe1", "hepg2", "jurkat"],
+    "rpe1": ["k562", "hepg2", "jurkat"],
+    "hepg2": ["k562", "rpe1", "jurkat"],
+    "jurkat": ["k562", "rpe1", "hepg2"],
+}
+
+
+@pytest.mark.parametrize("target", sorted(PRE_REGISTRY_SOURCES))
+def test_transfer_sources_are_those_before_the_registry(target, tmp_path, monkeypatch):
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path))  # no imported screen
+    assert transfer_sources(target) == PRE_REGISTRY_SOURCES[target]
+
+
+def test_transfer_sources_refuse_unknown_screens():
+    with pytest.raises(ValueError, match="unknown screen 'mouse'"):
         transfer_sources("mouse")
 
 
 @pytest.mark.integration
 def test_transfer_features_read_training_splits_only(monkeypatch):
-    from pqstats import datasets
+    from pqstats.features import transfer
 
     seen = []
-    real = datasets.load_pairs
+    real = transfer.load_pairs
 
     def spy(name, task):
         df = real(name, task)
@@ -131,7 +146,7 @@ def test_transfer_features_read_training_splits_only(monkeypatch):
         return df.assign(label=np.where(df.split == "test", 1 - df.label, df.label))
 
     base = TransferFeatures("k562", "dir").fit()
-    monkeypatch.setattr(datasets, "load_pairs", spy)
+    monkeypatch.setattr(transfer, "load_pairs", spy)
     poisoned = TransferFeatures("k562", "dir").fit()
     assert set(seen) == {"rpe1", "hepg2"}
     pairs = load_dir("k562")
@@ -156,8 +171,8 @@ def test_sharpened_retrieval_weights_by_squared_similarity(toy_retrieval):
 
 @pytest.mark.integration
 def test_programme_readouts_average_over_members():
-    from pqstats.datasets import load_programs
     from pqstats.features.embeddings import pair_embedding_features, svd_embedding
+    from pqstats.screens import load_programs
 
     kg = load_graph()
     programmes = load_programs()

@@ -8,8 +8,8 @@ import pytest
 from sklearn.base import clone
 
 from pqstats import models
-from pqstats.datasets import load_de, load_dir
 from pqstats.evaluation import auc_per_gene, evaluate
+from pqstats.screens import load_de, load_dir
 
 ALL_MODELS = sorted(models.available())
 

@@ -13,8 +13,8 @@ import pytest
 
 from pqstats import models
 from pqstats._cluster import joblib_backend
-from pqstats.datasets import load_dir
 from pqstats.evaluation import cross_validate
+from pqstats.screens import load_dir
 
 # workers unpickle this module's classes by value (they cannot import the test module)
 cloudpickle.register_pickle_by_value(sys.modules[__name__])

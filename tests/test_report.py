@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from pqstats.benchmark import RESULT_COLUMNS, run_benchmark, write_results
+from pqstats.benchmark import RESULT_COLUMNS, run_benchmark
 from pqstats.cli import main
 from pqstats.evaluation import auc_per_gene
 from pqstats.report import (
@@ -20,6 +20,7 @@ from pqstats.report import (
     plot_roc_curves,
     read_extra_results,
     write_report,
+    write_results,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

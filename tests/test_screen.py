@@ -10,7 +10,6 @@ import pytest
 
 from pqstats import cli
 from pqstats.benchmark import fit_predict
-from pqstats.datasets import DatasetError, load_pairs
 from pqstats.explain import explain, knowledge_paths, similar_training_knockdowns
 from pqstats.features.pairs import load_graph
 from pqstats.features.profiles import canonical_symbols
@@ -23,6 +22,7 @@ from pqstats.predict import (
     screen_model,
 )
 from pqstats.prioritise import prioritise, rank_candidates, simulate_screen
+from pqstats.screens import DatasetError, load_pairs
 
 
 def _test_pert(dataset: str, task: str = "de") -> tuple[str, pd.DataFrame]:
@@ -77,11 +77,11 @@ def test_unknown_genes_and_cell_lines_get_clear_errors():
         predict_knockdown("rpe1", "NOTAGENE1", model="knn_retrieval")
     with pytest.raises(DatasetError, match="programmes"):
         predict_knockdown("k562_set", "MED12")
-    with pytest.raises(DatasetError, match="unknown cell line 'hela'"):
+    with pytest.raises(DatasetError, match="unknown screen 'hela'"):
         predict_knockdown("hela", "MED12")
     with pytest.raises(ValueError, match="no genes to score"):
         predict_knockdown("rpe1", "MED12", genes=[], model="knn_retrieval")
-    with pytest.raises(DatasetError, match="unknown cell line 'hela'"):
+    with pytest.raises(DatasetError, match="unknown screen 'hela'"):
         explain("hela", "MED12", "MYC")
 
 
@@ -219,7 +219,7 @@ def test_prioritise_bad_input():
         prioritise("rpe1", ["TP53", "NOTAGENE1", "NOTAGENE2"], model="knn_retrieval")
     with pytest.raises(ValueError, match="budget"):
         prioritise("rpe1", ["TP53"], budget=0, model="knn_retrieval")
-    with pytest.raises(DatasetError, match="unknown cell line"):
+    with pytest.raises(DatasetError, match="unknown screen"):
         prioritise("hela", ["TP53"])
 
 

@@ -76,7 +76,7 @@ def test_gse_prompt_lists_genes_with_names_and_counts_the_rest():
 
 @pytest.mark.parametrize("call, match", [
     (lambda: pair_prompt("gse", "k562", "A", "B", "", ""), "unknown task"),
-    (lambda: pair_prompt("de", "mouse", "A", "B", "", ""), "unknown dataset"),
+    (lambda: pair_prompt("de", "mouse", "A", "B", "", ""), "unknown screen .mouse."),
     (lambda: gse_prompt("cells", ["A"]), "unknown cluster kind"),
     (lambda: parse_answer("Answer: yes", "gse"), "unknown task"),
     (lambda: GenerationParams(max_tokens=0), "max_tokens"),

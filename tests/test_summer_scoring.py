@@ -40,8 +40,8 @@ def _query(prompt: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def k562():
-    from pqstats.datasets import load_pairs
     from pqstats.features.pairs import load_graph
+    from pqstats.screens import load_pairs
 
     return load_pairs("k562", "de"), load_graph()
 

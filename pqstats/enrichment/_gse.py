@@ -80,7 +80,7 @@ _NOT_A_GENE = {"non-targeting"}
 
 def k562_background() -> list[str]:
     """The 8,454 measured K562 genes (``non-targeting`` left out, as the paper does)."""
-    from pqstats.datasets import measured_genes
+    from pqstats.screens import measured_genes
 
     return [g for g in measured_genes("k562") if g not in _NOT_A_GENE]
 
@@ -268,7 +268,7 @@ def run_gse(
     sensitivity : pandas.DataFrame
         Mean ROUGE-1 of ``consensus`` per (kind, top) over ``top_grid``.
     """
-    from pqstats.datasets import load_gse
+    from pqstats.screens import load_gse
 
     for m in methods:
         if m not in METHODS:

@@ -125,7 +125,7 @@ def _resolve_background(background) -> list[str]:
     if background is None:
         raise ValueError(
             "background is required: give the genes that could have been in the list "
-            "(e.g. pqstats.datasets.measured_genes('k562'))"
+            "(e.g. pqstats.measured_genes('k562'))"
         )
     if isinstance(background, (int, np.integer)):
         raise ValueError("background must be a collection of gene symbols, not a number: "

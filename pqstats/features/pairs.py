@@ -80,8 +80,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     n_splits : int
         Folds (grouped by perturbation) for out-of-fold training features.
     dataset, task : str, optional
-        The dataset and task being modelled: ``k562_set`` readouts are gene programmes,
-        and the transfer track needs both to know which screens may feed this one.
+        The screen and task being modelled: a programme screen's (``k562_set``) readouts
+        are gene programmes, and the transfer track needs both to know which screens may
+        feed this one.
     track : {"strict", "transfer"}
         The transfer track adds other screens' training outcomes.
     """
@@ -125,7 +126,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         # similarity spaces, built once per fit and shared by every out-of-fold retrieval
         self.profiles_ = [gene_profiles(kg, s) for s in self.spaces]
         if self.track == "transfer":
-            self.profiles_ += response_profiles(self.dataset)
+            self.profiles_ += response_profiles(self.dataset, kg)
         canon = _canonical(pairs)
         if "retrieval" in self.groups:
             self.retrieval_ = self._retrieval().fit(canon, np.asarray(y))
@@ -136,11 +137,12 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return self
 
     def _members(self) -> dict[str, list[str]] | None:
-        if self.dataset == "k562_set":  # readouts are gene programmes
-            from pqstats.datasets import load_programs
+        """Programme → member genes when the screen reads out programmes, else None."""
+        if self.dataset is None:
+            return None
+        from pqstats.screens import readout_members
 
-            return load_programs()
-        return None
+        return readout_members(self.dataset)
 
     def _graph(self, pairs: pd.DataFrame) -> pd.DataFrame:
         kg = load_graph()

@@ -1,10 +1,12 @@
 """Transfer-track features: the perturbation's outcomes in *other screens'* training data.
 
-DESIGN.md's transfer track lets a model use the training splits of datasets from other
-screens. Screens: ``k562`` and ``k562_set`` share one (Replogle K562) and never feed each
-other; ``rpe1`` (Replogle RPE1), ``hepg2`` and ``jurkat`` (Nadig) are separate. Only
-gene-level datasets are used as sources; for ``k562_set`` targets (gene programmes) a
-source outcome is averaged over the programme's member genes. No test split is ever read.
+DESIGN.md's transfer track lets a model use the training splits of other studies'
+screens. The sources of a screen are every registered screen (:mod:`pqstats.screens`)
+that reads out single genes and belongs to another *study*: ``k562`` and ``k562_set``
+share one (Replogle K562) and never feed each other; an imported screen draws on all the
+PerturbQA cell lines (and they on it). Sources whose tables are unavailable here are
+skipped. For programme targets (``k562_set``) a source outcome is averaged over the
+programme's member genes. No test split is ever read.
 
 Features of a pair (p, g):
 
@@ -22,13 +24,12 @@ import numpy as np
 import pandas as pd
 
 from pqstats._fetch import DataUnavailableError
+from pqstats.features.profiles import GeneProfiles, canonical_symbols
+from pqstats.screens import get_screen, list_screens, load_pairs, readout_members, table_sha256
 
-__all__ = ["SCREENS", "TRANSFER_FEATURES", "transfer_sources", "TransferFeatures"]
+__all__ = ["TRANSFER_FEATURES", "transfer_sources", "transfer_fingerprint",
+           "TransferFeatures", "response_profiles"]
 
-#: Dataset → the screen (experiment) its labels come from.
-SCREENS = {"k562": "replogle-k562", "k562_set": "replogle-k562", "rpe1": "replogle-rpe1",
-           "hepg2": "nadig-hepg2", "jurkat": "nadig-jurkat"}
-_GENE_LEVEL = ("k562", "rpe1", "hepg2", "jurkat")
 TRANSFER_FEATURES = ["transfer_outcome", "transfer_observed", "transfer_strength",
                      "transfer_screens"]
 
@@ -38,18 +39,35 @@ def _training_residuals(source: str, task: str) -> pd.DataFrame:
 
     Raises :class:`DataUnavailableError` when the source's file is missing.
     """
-    from pqstats.datasets import load_pairs
-
     pairs = load_pairs(source, task)
     train = pairs[pairs["split"] == "train"]
     return train.assign(residual=train["label"] - train.groupby("gene")["label"].transform("mean"))
 
 
 def transfer_sources(dataset: str) -> list[str]:
-    """Gene-level datasets from screens other than ``dataset``'s."""
-    if dataset not in SCREENS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(SCREENS)}")
-    return [d for d in _GENE_LEVEL if SCREENS[d] != SCREENS[dataset]]
+    """Registered gene-level screens of studies other than ``dataset``'s, in registry order.
+
+    A built-in PerturbQA screen draws only on the other built-in screens: the benchmark's
+    transfer track means the same thing on every machine, whatever screens a user has
+    imported there. An imported screen draws on every other study's screen, built-in or
+    imported. Whether their tables are available here is not checked (the features skip
+    those that are not).
+    """
+    target = get_screen(dataset)
+    return [s.name for s in list_screens(user=not target.builtin)
+            if s.readout == "genes" and s.study != target.study]
+
+
+def transfer_fingerprint(dataset: str, task: str) -> list[list[str]]:
+    """``[source, sha256 of its task table]`` for each available source: what decides the
+    transfer features besides the target's own pairs (for cache keys)."""
+    out = []
+    for src in transfer_sources(dataset):
+        try:
+            out.append([src, table_sha256(src, task)])
+        except DataUnavailableError:
+            continue
+    return out
 
 
 class TransferFeatures:
@@ -58,7 +76,7 @@ class TransferFeatures:
     Parameters
     ----------
     dataset : str
-        The dataset being modelled (decides which screens may feed it).
+        The screen being modelled (decides which screens may feed it).
     task : {"de", "dir"}
         Which labels to transfer.
     """
@@ -69,8 +87,6 @@ class TransferFeatures:
 
     def fit(self) -> TransferFeatures:
         """Load the training splits of the allowed source screens (missing ones skipped)."""
-        from pqstats.datasets import load_programs
-
         outcomes, strengths = [], []
         self.sources_: list[str] = []
         for src in transfer_sources(self.dataset):
@@ -86,7 +102,7 @@ class TransferFeatures:
         self.outcomes_ = pd.concat(outcomes) if outcomes else pd.DataFrame(columns=cols)
         self.strengths_ = (pd.concat(strengths).groupby("pert")["strength"].agg(["mean", "size"])
                            if strengths else pd.DataFrame(columns=["mean", "size"]))
-        self.members_ = load_programs() if self.dataset == "k562_set" else None
+        self.members_ = readout_members(self.dataset)
         return self
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -107,7 +123,7 @@ class TransferFeatures:
         }, index=pairs.index)
 
 
-def response_profiles(dataset: str) -> list:
+def response_profiles(dataset: str, kg) -> list[GeneProfiles]:
     """Perturbation response profiles from other screens, as similarity spaces.
 
     For each allowed source screen (:func:`transfer_sources`), a perturbation's profile
@@ -116,6 +132,14 @@ def response_profiles(dataset: str) -> list:
     similar when they changed the same genes — a data-driven similarity that
     :class:`~pqstats.features.retrieval.ResponseRetrieval` uses like a knowledge space.
 
+    Parameters
+    ----------
+    dataset : str
+        The screen being modelled.
+    kg : KnowledgeGraph
+        Names the profiles' perturbations by the graph's symbols, as retrieval queries
+        them.
+
     Returns
     -------
     list of GeneProfiles
@@ -123,9 +147,6 @@ def response_profiles(dataset: str) -> list:
     """
     import scipy.sparse as sp
     from sklearn.preprocessing import normalize
-
-    from pqstats.features.pairs import load_graph
-    from pqstats.features.profiles import GeneProfiles, canonical_symbols
 
     out = []
     for src in transfer_sources(dataset):
@@ -140,7 +161,7 @@ def response_profiles(dataset: str) -> list:
                              (perts.get_indexer(train["pert"]), genes.get_indexer(train["gene"]))),
                             shape=(len(perts), len(genes)))
         # named by the graph's symbols, as the retrieval queries them
-        names = pd.Index(canonical_symbols(load_graph(), perts.to_numpy()))
+        names = pd.Index(canonical_symbols(kg, perts.to_numpy()))
         out.append(GeneProfiles(space=f"response_{src}", genes=names,
                                 matrix=normalize(mat).astype(np.float32).tocsr()))
     return out

@@ -21,10 +21,10 @@ __all__ = ["perturbqa_ensembl_hints", "perturbqa_gene_lists", "coverage_table",
 
 def perturbqa_ensembl_hints() -> dict[str, str]:
     """PerturbQA symbol → Ensembl gene id (K562 measured genes), or {} if unavailable."""
-    from pqstats import datasets
+    from pqstats.screens import fetch, get_screen
 
     try:
-        path = datasets.fetch("k562_gw_mapping_full.json")
+        path = fetch(get_screen("k562").file("measured").name)
     except (FileNotFoundError, ValueError):
         return {}
     with open(path, encoding="utf-8") as fh:
@@ -32,19 +32,19 @@ def perturbqa_ensembl_hints() -> dict[str, str]:
 
 
 def perturbqa_gene_lists() -> dict[str, dict[str, list[str]]]:
-    """Available dataset → {"perts": [...], "genes": [...]} (distinct, sorted).
+    """Available screen → {"perts": [...], "genes": [...]} (distinct, sorted).
 
-    ``k562_set`` has no ``genes`` list (its readouts are programmes).
+    A programme screen (``k562_set``) has no ``genes`` list.
     """
-    from pqstats import datasets
+    from pqstats.screens import available_screens, get_screen, load_de
 
     out: dict[str, dict[str, list[str]]] = {}
-    for name, problem in datasets.available_datasets("de").items():
-        if problem is not None:
+    for name, problem in available_screens("de").items():
+        if problem is not None or not get_screen(name).builtin:
             continue
-        df = datasets.load_de(name)
+        df = load_de(name)
         lists = {"perts": sorted(df["pert"].unique())}
-        if name != "k562_set":
+        if get_screen(name).readout == "genes":
             lists["genes"] = sorted(df["gene"].unique())
         out[name] = lists
     return out

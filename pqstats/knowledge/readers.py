@@ -3,9 +3,11 @@
 Each reader takes a path (plain or gzip, detected from the bytes), validates the file
 and returns plain Python / pandas / networkx objects. They work on any file in the
 same format, not only the bundle's. Readers that yield gene identifiers take an optional
-``mapper`` (:class:`pqstats.knowledge.SymbolMapper`); with it they add current official
-symbols (``None`` where unresolved), which is how the knowledge graph normalises every
-source.
+``mapper`` (any :class:`SymbolLookup`, e.g. :class:`pqstats.knowledge.SymbolMapper`);
+with it they add current official symbols (``None`` where unresolved), which is how the
+knowledge graph normalises every source. The readers only need that interface, so this
+module does not import :mod:`pqstats.knowledge.symbols` (which reads ``gene_info`` with
+:func:`read_gene_info` from here).
 
 Malformed input raises :class:`KnowledgeFormatError` naming the file, the line and a fix.
 """
@@ -16,9 +18,9 @@ import csv
 import io
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import networkx as nx
 import numpy as np
@@ -34,11 +36,9 @@ from pqstats.knowledge._parse import (
     split_lines,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from pqstats.knowledge.symbols import SymbolMapper
-
 __all__ = [
     "GO_NAMESPACES",
+    "SymbolLookup",
     "GeneSetRecord",
     "read_obo",
     "read_gene2go",
@@ -54,6 +54,17 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike
+
+
+class SymbolLookup(Protocol):
+    """What a reader's ``mapper`` must do: map identifiers to current official symbols
+    (None where unresolved). :class:`pqstats.knowledge.SymbolMapper` is one."""
+
+    def normalise(self, symbols: Sequence[str]) -> list[str | None]: ...
+
+    def from_entrez(self, ids) -> list[str | None]: ...
+
+    def from_ensembl(self, ids: Sequence[str]) -> list[str | None]: ...
 
 #: GO namespaces → the short aspect names used for edge types (``go:BP`` ...).
 GO_NAMESPACES: dict[str, str] = {
@@ -220,7 +231,7 @@ def read_gene2go(
     *,
     tax_id: int | None = 9606,
     include_not: bool = False,
-    mapper: SymbolMapper | None = None,
+    mapper: SymbolLookup | None = None,
 ) -> pd.DataFrame:
     """Read an NCBI ``gene2go`` file (direct gene → GO annotations).
 
@@ -234,7 +245,7 @@ def read_gene2go(
         Keep this taxon only (human by default); None keeps all.
     include_not : bool
         Keep rows whose Qualifier starts with ``NOT`` (negative annotations).
-    mapper : SymbolMapper, optional
+    mapper : SymbolLookup, optional
         Adds a ``symbol`` column: the current symbol of ``GeneID``.
 
     Returns
@@ -354,14 +365,14 @@ def read_gmt_records(path: PathLike) -> list[GeneSetRecord]:
     return records
 
 
-def read_gmt(path: PathLike, *, mapper: SymbolMapper | None = None) -> dict[str, list[str]]:
+def read_gmt(path: PathLike, *, mapper: SymbolLookup | None = None) -> dict[str, list[str]]:
     """Read a GMT file: set name → genes (in file order).
 
     Parameters
     ----------
     path : path-like
         GMT file, plain or gzip.
-    mapper : SymbolMapper, optional
+    mapper : SymbolLookup, optional
         Normalise genes to current symbols; unresolved genes are dropped, and a set
         whose genes all fail is kept empty (so names stay complete).
     """
@@ -382,14 +393,14 @@ _BIOPLEX_HEADER = ["GeneA", "GeneB", "UniprotA", "UniprotB", "SymbolA", "SymbolB
                    "pW", "pNI", "pInt"]
 
 
-def read_bioplex(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataFrame:
+def read_bioplex(path: PathLike, *, mapper: SymbolLookup | None = None) -> pd.DataFrame:
     """Read a BioPlex interaction TSV (e.g. ``BioPlex_293T_Network_10K_Dec_2019.tsv``).
 
     Parameters
     ----------
     path : path-like
         BioPlex network file with the 9 standard columns (quoted or not).
-    mapper : SymbolMapper, optional
+    mapper : SymbolLookup, optional
         Adds ``symbolA`` / ``symbolB``: the current symbol of the Entrez id, falling back
         to resolving ``SymbolA`` / ``SymbolB`` when the id is unknown.
 
@@ -445,7 +456,7 @@ def read_string(
     info: PathLike | None = None,
     *,
     min_score: int | None = None,
-    mapper: SymbolMapper | None = None,
+    mapper: SymbolLookup | None = None,
 ) -> pd.DataFrame:
     """Read STRING ``protein.links`` (space-separated) and attach symbols from ``info``.
 
@@ -459,7 +470,7 @@ def read_string(
         protein with several preferred names yields one row per name.
     min_score : int, optional
         Keep links with ``combined_score >= min_score`` (needs the score column).
-    mapper : SymbolMapper, optional
+    mapper : SymbolLookup, optional
         Normalise the preferred names to current symbols (``None`` if unresolved).
 
     Returns
@@ -510,7 +521,7 @@ def read_string(
 _ENSG = r"ENSG\d{11}(\.\d+)?"
 
 
-def read_huri(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataFrame:
+def read_huri(path: PathLike, *, mapper: SymbolLookup | None = None) -> pd.DataFrame:
     """Read HuRI (two tab-separated Ensembl gene ids per line, no header).
 
     A first line without Ensembl ids (e.g. ``A<TAB>B``) is taken as a header and skipped.
@@ -555,7 +566,7 @@ _CORUM_COLUMNS = {
 }
 
 
-def read_corum(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataFrame:
+def read_corum(path: PathLike, *, mapper: SymbolLookup | None = None) -> pd.DataFrame:
     """Read CORUM complexes (``humanComplexes.txt`` / ``allComplexes.txt``).
 
     The file is tab-separated and read without quote handling (names contain ``"``).
@@ -605,7 +616,7 @@ def read_corum(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.Data
 
 
 def _corum_symbols(genes: list[list[str]], entrez: list[list[int | None]],
-                   mapper: SymbolMapper) -> list[list[str]]:
+                   mapper: SymbolLookup) -> list[list[str]]:
     """Current symbols of each complex's subunits.
 
     Where the Entrez and gene-name lists align (same length), each subunit resolves by
@@ -633,7 +644,7 @@ def _corum_symbols(genes: list[list[str]], entrez: list[list[int | None]],
 TRRUST_SIGN = {"Activation": 1, "Repression": -1, "Unknown": 0}
 
 
-def read_trrust(path: PathLike, *, mapper: SymbolMapper | None = None) -> pd.DataFrame:
+def read_trrust(path: PathLike, *, mapper: SymbolLookup | None = None) -> pd.DataFrame:
     """Read TRRUST raw data (``TF, Target, mode, PMIDs``; tab-separated, no header).
 
     Returns

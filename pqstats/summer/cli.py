@@ -33,14 +33,16 @@ def make_client(args: argparse.Namespace):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pqstats.datasets import DATASETS
+    from pqstats.screens import resolve_screen, table_path
     from pqstats.summer.run import SummerConfig, run_summer, run_summer_gse, write_summer
 
-    if args.dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {args.dataset!r}; choose one of {', '.join(DATASETS)}")
+    args.dataset = resolve_screen(args.dataset)
     bad = [t for t in args.tasks if t not in ("de", "dir", "gse")]
     if bad:
         raise ValueError(f"unknown task {', '.join(bad)}; choose from de, dir, gse")
+    for task in args.tasks:  # an unavailable screen stops before the model loads
+        if task != "gse":
+            table_path(args.dataset, task)
     config = SummerConfig(n_examples=args.examples, n_samples=args.samples,
                           reasoning_tokens=args.reasoning_tokens, temperature=args.temperature,
                           seed=args.seed, condense=args.condense)
@@ -88,10 +90,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
-    from pqstats.datasets import load_pairs
     from pqstats.features.pairs import load_graph
+    from pqstats.screens import load_pairs, resolve_screen
     from pqstats.summer.run import SummerConfig, SummerPredictor
 
+    args.dataset = resolve_screen(args.dataset)
     pairs = load_pairs(args.dataset, args.task)
     train = pairs[pairs["split"] == "train"]
     model = SummerPredictor(_NoClient(), args.dataset, args.task, kg=load_graph(),
@@ -150,7 +153,8 @@ def add_summer_parser(sub) -> None:
     ssub = summer.add_subparsers(dest="summer_command", metavar="SUMMER_COMMAND", required=True)
     p = ssub.add_parser("run", help="score a test sample (DE, Dir) and the GSE clusters; "
                                     "write results/summer.csv and summer.md")
-    p.add_argument("--dataset", default="k562", help="k562, rpe1, hepg2, jurkat or k562_set")
+    p.add_argument("--dataset", default="k562", metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`; default k562)")
     p.add_argument("--tasks", type=name_list, default=["de", "dir", "gse"],
                    help="comma-separated from de, dir, gse (the K562 gene-set clusters, "
                         "whatever --dataset is; default: all three)")
@@ -177,7 +181,8 @@ def add_summer_parser(sub) -> None:
     p = ssub.add_parser("prompt", help="print the prompt of one pair (no model needed)")
     p.add_argument("pert", help="the knocked-down gene")
     p.add_argument("gene", help="the measured gene")
-    p.add_argument("--dataset", default="k562")
+    p.add_argument("--dataset", default="k562", metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`; default k562)")
     p.add_argument("--task", default="de", choices=["de", "dir"])
     p.add_argument("--examples", type=int, default=8)
     p.add_argument("--chat", action="store_true", help="as chat messages (JSON)")

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pqstats.screens import get_screen
+
 __all__ = [
-    "CELL_CONTEXT",
     "OPTIONS",
     "PairPrompt",
     "pair_prompt",
@@ -36,20 +37,6 @@ __all__ = [
     "parse_description",
     "score_answers",
 ]
-
-#: Dataset → the screen and cell line, in words.
-CELL_CONTEXT: dict[str, str] = {
-    "k562": "K562 cells (a chronic myelogenous leukaemia cell line), genome-wide CRISPRi "
-            "Perturb-seq screen (Replogle et al. 2022)",
-    "k562_set": "K562 cells (a chronic myelogenous leukaemia cell line), genome-wide CRISPRi "
-                "Perturb-seq screen (Replogle et al. 2022)",
-    "rpe1": "hTERT RPE-1 cells (a non-cancerous retinal pigment epithelium cell line), "
-            "CRISPRi Perturb-seq screen of essential genes (Replogle et al. 2022)",
-    "hepg2": "HepG2 cells (a hepatocellular carcinoma cell line), CRISPRi Perturb-seq screen "
-             "of essential genes (Nadig et al. 2025)",
-    "jurkat": "Jurkat cells (an acute T-cell leukaemia cell line), CRISPRi Perturb-seq screen "
-              "of essential genes (Nadig et al. 2025)",
-}
 
 #: Task → the two answer words, (positive, negative).
 OPTIONS: dict[str, tuple[str, str]] = {"de": ("Yes", "No"), "dir": ("Up", "Down")}
@@ -136,7 +123,8 @@ def pair_prompt(
     ----------
     task : {"de", "dir"}
     dataset : str
-        A key of :data:`CELL_CONTEXT`.
+        A registered screen: its description is the cell-line sentence, and a programme
+        screen's readouts are called gene programmes.
     pert, gene : str
         The knocked-down gene and the measured gene (for ``k562_set``, a gene programme).
     pert_description, gene_description : str
@@ -151,10 +139,9 @@ def pair_prompt(
     """
     if task not in OPTIONS:
         raise ValueError(f"unknown task {task!r}; choose 'de' or 'dir'")
-    if dataset not in CELL_CONTEXT:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(CELL_CONTEXT)}")
+    screen = get_screen(dataset)
     pos, neg = OPTIONS[task]
-    what = "gene programme" if dataset == "k562_set" else "gene"
+    what = "gene programme" if screen.readout == "programmes" else "gene"
     system = ("You are an expert molecular biologist who predicts the outcomes of genetic "
               "perturbation experiments from what the genes do and from the outcomes of "
               "related experiments. " + _INSTRUCTION.format(pos=pos, neg=neg))
@@ -167,7 +154,7 @@ def pair_prompt(
     # What is shared by many prompts comes first (instruction, experiment, then the measured
     # gene: a test sample holds all pairs of a gene), so that llama.cpp's prompt cache
     # evaluates it once; what is specific to the pair comes last.
-    lines = [f"Experiment: knockdown of one gene at a time in {CELL_CONTEXT[dataset]}; "
+    lines = [f"Experiment: knockdown of one gene at a time in {screen.description}; "
              "the mRNA levels of other genes are then measured.",
              "",
              f"The measured {what}. {gene_description.strip()}",
@@ -198,7 +185,7 @@ def gse_prompt(kind: str, genes: Sequence[str], names: dict[str, str] | None = N
     names : dict, optional
         Gene symbol → full name, shown beside each symbol.
     dataset : str
-        For the cell-line context.
+        A registered screen, whose description gives the cell-line context.
     max_genes : int
         Genes listed (the rest are counted).
 
@@ -215,7 +202,8 @@ def gse_prompt(kind: str, genes: Sequence[str], names: dict[str, str] | None = N
     more = f" and {len(genes) - max_genes} more" if len(genes) > max_genes else ""
     what = ("genes whose knockdowns changed gene expression in similar ways"
             if kind == "pert" else "genes whose expression changed together across knockdowns")
-    body = (f"In a CRISPRi Perturb-seq screen in {CELL_CONTEXT[dataset]}, these {len(genes)} "
+    context = get_screen(dataset).description
+    body = (f"In a CRISPRi Perturb-seq screen in {context}, these {len(genes)} "
             f"{what} form one cluster: {'; '.join(listed)}{more}.")
     ask = ("Name the biological process, pathway or protein complex these genes share, in at "
            "most ten words.")

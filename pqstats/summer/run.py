@@ -145,11 +145,9 @@ class SummerPredictor:
 
             self.kg = load_graph()
         c = self.config
-        programmes = None
-        if self.dataset == "k562_set":
-            from pqstats.datasets import load_programs
+        from pqstats.screens import readout_members
 
-            programmes = load_programs()
+        programmes = readout_members(self.dataset)
         self.describer_ = GeneDescriber(
             self.kg, programmes=programmes, client=self.client if c.condense else None,
             max_terms=c.max_terms, max_interactors=c.max_interactors, max_chars=c.max_chars)
@@ -250,7 +248,7 @@ def sample_test_pairs(dataset: str, task: str, n_pairs: int, seed: int = 0) -> p
     pandas.DataFrame
         Test rows ``pert, gene, label, split`` (the label is for the scorer only).
     """
-    from pqstats.datasets import load_pairs
+    from pqstats.screens import load_pairs
 
     if not isinstance(n_pairs, int) or n_pairs < 2:
         raise ValueError(f"n_pairs must be an integer >= 2, got {n_pairs!r}")
@@ -317,9 +315,10 @@ def run_summer(client: LLMClient, dataset: str = "k562", task: str = "de", n_pai
         fallback scores. Runs where only some requests failed give a row, the failures
         counted as abstentions.
     """
-    from pqstats.datasets import load_pairs
     from pqstats.evaluation import evaluate
+    from pqstats.screens import load_pairs, resolve_screen
 
+    dataset = resolve_screen(dataset)
     config = config or SummerConfig()
     t0 = time.perf_counter()
     pairs = load_pairs(dataset, task)
@@ -375,10 +374,10 @@ def run_summer_gse(client: LLMClient, kinds: tuple[str, ...] = ("pert", "gene"),
         One row per cluster (label, description, scores, ``abstained``), and the means
         per kind and over all (columns :data:`GSE_COLUMNS`).
     """
-    from pqstats.datasets import load_gse
     from pqstats.enrichment import score_descriptions
     from pqstats.enrichment._text import tokenize
     from pqstats.knowledge import load_symbol_mapper
+    from pqstats.screens import load_gse
 
     mapper = load_symbol_mapper()
     chat = client.endpoint == "chat"

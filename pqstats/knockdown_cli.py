@@ -1,4 +1,9 @@
-"""The ``pqstats predict``, ``explain`` and ``prioritise`` subcommands (for the bench)."""
+"""The knockdown subcommands: ``pqstats predict``, ``explain`` and ``prioritise``.
+
+They answer a bench biologist's questions about knockdowns in a registered screen's cell
+line (``--cell-line`` takes a screen name, resolved by :func:`pqstats.screens.get_screen`);
+the screens themselves are managed by ``pqstats screen`` (:mod:`pqstats.screens.cli`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ import json
 
 import pandas as pd
 
-__all__ = ["add_screen_parsers"]
+__all__ = ["add_knockdown_parsers"]
+
+_CELL_LINE_HELP = ("the screen of the cell line: a registered screen that reads out genes "
+                   "(k562, rpe1, hepg2, jurkat or an imported one; `pqstats screen list`)")
 
 
 def _write_csv(df: pd.DataFrame, path: str | None) -> None:
@@ -59,7 +67,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _add_predict(sub) -> None:
     p = sub.add_parser("predict", help="score every readout gene for a new knockdown, "
                                        "with evidence and enriched themes")
-    p.add_argument("--cell-line", required=True, help="k562, rpe1, hepg2 (or jurkat)")
+    p.add_argument("--cell-line", required=True, metavar="SCREEN", help=_CELL_LINE_HELP)
     p.add_argument("--pert", required=True, help="gene to knock down (symbol, alias, Ensembl)")
     p.add_argument("--genes", help="file of readout genes to score (default: the screen's)")
     p.add_argument("--top", type=int, default=50, help="rows to show and responders for ORA")
@@ -92,7 +100,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _add_explain(sub) -> None:
     p = sub.add_parser("explain", help="why a (knockdown, gene) pair got its score: similar "
                                        "screened knockdowns, graph paths, feature contributions")
-    p.add_argument("--cell-line", required=True)
+    p.add_argument("--cell-line", required=True, metavar="SCREEN",
+                   help="a registered screen (gene programme screens such as k562_set too)")
     p.add_argument("--pert", required=True)
     p.add_argument("--gene", required=True)
     p.add_argument("--task", choices=("de", "dir"), default="de")
@@ -131,7 +140,7 @@ def _add_prioritise(sub) -> None:
 
     p = sub.add_parser("prioritise", help="rank candidate knockdowns for the next screen by "
                                           "predicted effect and novelty")
-    p.add_argument("--cell-line", required=True)
+    p.add_argument("--cell-line", required=True, metavar="SCREEN", help=_CELL_LINE_HELP)
     p.add_argument("--candidates", required=True, help="file with one gene per line")
     p.add_argument("--budget", type=int, help="how many knockdowns to pick")
     p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
@@ -144,7 +153,7 @@ def _add_prioritise(sub) -> None:
     p.set_defaults(func=_cmd_prioritise)
 
 
-def add_screen_parsers(sub) -> None:
+def add_knockdown_parsers(sub) -> None:
     """Add ``predict``, ``explain`` and ``prioritise`` to the ``pqstats`` subparsers."""
     for add in (_add_predict, _add_explain, _add_prioritise):
         add(sub)

@@ -1,0 +1,56 @@
+"""Screens: the registry of every Perturb-seq screen pqstats knows, and their tables.
+
+A *screen* is one Perturb-seq experiment in one cell line: the five PerturbQA datasets
+(``k562``, ``rpe1``, ``hepg2``, ``jurkat``, ``k562_set``) are built-in screens, and a
+lab's own screen becomes one when imported into ``$PQSTATS_DATA/screens/<name>/``.
+Every module asks this registry; none lists screen names.
+
+* :mod:`~pqstats.screens.record` — the :class:`Screen` record;
+* :mod:`~pqstats.screens.registry` — lookup (:func:`get_screen`, the one resolver of
+  screen names), listing and removal;
+* :mod:`~pqstats.screens.perturbqa` — the PerturbQA files (sha256, fetch) and screens;
+* :mod:`~pqstats.screens.tables` — the pair-table format and its validation;
+* :mod:`~pqstats.screens.load` — :func:`load_de`, :func:`load_dir` for any screen.
+
+>>> from pqstats.screens import get_screen
+>>> get_screen(" K562 ").study
+'replogle2022_k562'
+"""
+
+from pqstats.screens.load import (
+    available_screens,
+    load_de,
+    load_dir,
+    load_pairs,
+    load_programs,
+    measured_genes,
+    readout_members,
+    table_path,
+    table_sha256,
+)
+from pqstats.screens.perturbqa import REGISTRY, fetch, fetch_all, load_gse
+from pqstats.screens.record import READOUTS, Screen, ScreenFile
+from pqstats.screens.registry import (
+    ScreenReadoutError,
+    UnknownScreenError,
+    broken_screens,
+    builtin_screens,
+    get_screen,
+    list_screens,
+    normalise_screen_name,
+    remove_screen,
+    resolve_screen,
+    screen_names,
+    screens_dir,
+)
+from pqstats.screens.tables import PAIR_COLUMNS, TASKS, DatasetError, read_pairs, validate_pairs
+
+__all__ = [
+    "PAIR_COLUMNS", "READOUTS", "REGISTRY", "TASKS", "DatasetError", "Screen", "ScreenFile",
+    "ScreenReadoutError", "UnknownScreenError", "available_screens", "broken_screens",
+    "builtin_screens", "fetch", "fetch_all", "get_screen", "list_screens", "load_de",
+    "load_dir", "load_gse", "load_pairs", "load_programs", "measured_genes",
+    "normalise_screen_name", "read_pairs", "readout_members", "remove_screen",
+    "resolve_screen", "screen_names", "screens_dir", "table_path", "table_sha256",
+    "validate_pairs",
+]
