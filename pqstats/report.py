@@ -792,7 +792,7 @@ def _check_scored(results: pd.DataFrame, out) -> None:
                           errors="coerce")
     if not ((note == "") & np.isfinite(auroc)).any():
         raise ValueError(f"none of the {len(results)} result rows is a scored cell "
-                         f"(e.g. {str(note.iloc[0])[:80] or 'no AUROC'}): {kept}")
+                         f"(e.g. {str(note.iloc[0]) or 'no AUROC'}): {kept}")
 
 
 def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",

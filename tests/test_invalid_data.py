@@ -322,7 +322,7 @@ def test_cli_score_names_the_file_in_one_line(tmp_path, capsys):
                                               r"not a finite number, the first 'inf'"),
 ])
 def test_cli_score_on_the_real_test_split(tmp_path, capsys, mutate, message):
-    from pqstats.datasets import load_dir
+    from pqstats import load_dir
 
     pairs = load_dir("k562")
     test = pairs.query("split == 'test'")[["pert", "gene"]].assign(score=0.3)
@@ -391,7 +391,7 @@ def test_cli_refuses_empty_selections(tmp_path, capsys, argv, message):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"datasets": []}, r"no dataset selected"),
+    ({"datasets": []}, r"no screen selected"),
     ({"tasks": ()}, r"no task selected"),
     ({"models": []}, r"no model selected"),
     ({"tracks": []}, r"no track selected"),
@@ -406,7 +406,7 @@ def test_run_benchmark_refuses_empty_selections(kwargs, message):
 def test_run_ablation_refuses_empty_selections():
     from pqstats.benchmark import run_ablation
 
-    with pytest.raises(ValueError, match=r"no dataset selected for the ablation"):
+    with pytest.raises(ValueError, match=r"no screen selected for the ablation"):
         run_ablation(datasets=[], progress=False)
 
 
@@ -417,7 +417,7 @@ def test_run_ablation_refuses_empty_selections():
      r"none of the 1 result rows is a scored cell \(e\.g\. unavailable: jurkat-de\.csv\)"),
 ])
 def test_write_results_refuses_to_overwrite_with_nothing(tmp_path, results, message):
-    from pqstats.benchmark import write_results
+    from pqstats.report import write_results
 
     (tmp_path / "benchmark.csv").write_text("earlier results")
     with pytest.raises(ValueError, match=message + ".*left as they were"):

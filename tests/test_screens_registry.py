@@ -183,10 +183,16 @@ def test_every_command_says_alike_that_a_screen_is_unavailable(command, spelling
 
 @pytest.mark.integration
 def test_benchmark_reports_an_unavailable_screen_as_a_row(tmp_path, capsys):
-    assert main(_commands(tmp_path)["benchmark"](" Jurkat ")) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [r["dataset"] for r in rows] == ["jurkat"]
-    assert rows[0]["note"].startswith("unavailable: screen 'jurkat' is unavailable here")
+    from pqstats.benchmark import run_benchmark
+
+    rows = run_benchmark(datasets=[" Jurkat ", "k562_set"], tasks=["dir"],
+                         models=["gene_frequency"], n_boot=10, progress=False)
+    assert rows["dataset"].tolist() == ["jurkat", "k562_set"]
+    assert rows["note"].iloc[0].startswith("unavailable: screen 'jurkat' is unavailable here")
+    # alone, an unavailable screen is a run on nothing: refused, and nothing is written
+    out = tmp_path / "out"
+    assert main(_commands(tmp_path)["benchmark"](" Jurkat ")) == 2
+    assert "is a scored cell" in capsys.readouterr().err and not out.exists()
 
 
 def _run_json(capsys, argv: list[str]):
@@ -354,10 +360,11 @@ def test_transfer_sources_of_an_imported_screen(data):
 
     write_screen(data)
     write_screen(data, name="hek_programmes", readout="programmes")
-    # an imported screen draws on every PerturbQA cell line, and they on it
+    # an imported screen draws on every PerturbQA cell line; they draw only on each other,
+    # so the benchmark's transfer track is the same whatever a user imported
     assert transfer_sources("hek293t") == ["k562", "rpe1", "hepg2", "jurkat"]
-    assert transfer_sources("k562") == ["rpe1", "hepg2", "jurkat", "hek293t"]
-    assert transfer_sources("k562_set") == ["rpe1", "hepg2", "jurkat", "hek293t"]
+    assert transfer_sources("k562") == ["rpe1", "hepg2", "jurkat"]
+    assert transfer_sources("k562_set") == ["rpe1", "hepg2", "jurkat"]
     # a screen of the same study never feeds it
     write_screen(data, name="hek_again", manifest={"study": "lab2025_hek293t"})
     assert "hek_again" not in transfer_sources("hek293t")

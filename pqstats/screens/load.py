@@ -45,7 +45,8 @@ def table_path(name: str | Screen, task: str) -> Path:
             return fetch(entry.name)
         except DataUnavailableError as err:
             raise DataUnavailableError(
-                f"screen {screen.name!r} is unavailable here: {err}") from None
+                f"screen {screen.name!r} is unavailable here: {err}",
+                summary=f"screen {screen.name!r} is unavailable here: {err.summary}") from None
     path = screen.path / entry.name
     if not path.is_file():
         raise DataUnavailableError(
