@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from pqstats._checks import check_fraction, check_int
+
 __all__ = [
     "PredictionError",
     "auroc_by_group",
@@ -186,8 +188,8 @@ def bootstrap_ci(
         Seed; the same seed gives the same interval.
     """
     v = np.asarray(values, dtype=float)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    n_boot = check_int(n_boot, "n_boot")
+    confidence = check_fraction(confidence, "confidence")
     if len(v) == 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(random_state)
@@ -206,12 +208,25 @@ def evaluate(
 ) -> dict[str, float]:
     """All benchmark metrics for scored pairs.
 
+    Parameters
+    ----------
+    pairs : DataFrame
+        ``gene, pert, label`` of the scored pairs.
+    scores : array-like
+        One score per pair.
+    n_boot : int
+        Bootstrap resamples of the interval (0: no interval, ``ci_low`` / ``ci_high``
+        NaN; negative is refused).
+    random_state : int
+        Seed of the bootstrap.
+
     Returns
     -------
     dict
         ``auroc`` (per-gene, the headline), ``ci_low``, ``ci_high`` (bootstrap over
         genes), ``auprc`` (per-gene), ``auroc_per_pert``, ``pooled_auroc``, ``n_genes``.
     """
+    n_boot = check_int(n_boot, "n_boot", minimum=0)
     per_gene = auroc_by_group(pairs, scores, by="gene")
     low, high = (bootstrap_ci(per_gene.to_numpy(), n_boot=n_boot, random_state=random_state)
                  if n_boot > 0 else (float("nan"), float("nan")))
