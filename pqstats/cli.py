@@ -489,7 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         name = type(err).__name__
-        print(f"pqstats {args.command}: error: {err}", file=sys.stderr)
+        command = " ".join(c for c in (args.command, getattr(args, "kg_command", None),
+                                       getattr(args, "summer_command", None)) if c)
+        print(f"pqstats {command}: error: {err}", file=sys.stderr)
         hint = _HINTS.get(name)
         print(f"hint: {hint}" if hint else "hint: rerun with --debug for the traceback",
               file=sys.stderr)

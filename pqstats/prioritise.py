@@ -185,11 +185,12 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     kg = load_graph()
     readouts = (readout_genes(cell_line) if genes is None
                 else list(dict.fromkeys(resolve_readout_genes(cell_line, genes, kg))))
-    fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
-    screened = sorted(fitted.train_pairs_["pert"].unique())
+    train = load_pairs(cell_line, "de").query("split == 'train'")
+    screened = sorted(train["pert"].unique())  # the perturbations screen_model learns from
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph
     cands = list(dict.fromkeys(resolve_perturbations(kg, raw, screened, what="candidate")))
+    fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": np.repeat(cands, len(readouts)),
                           "gene": np.tile(readouts, len(cands))})
     scores = fitted.score_pairs(pairs)

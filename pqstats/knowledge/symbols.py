@@ -389,10 +389,11 @@ def resolve_gene_names(
     (``predict``, ``explain``, ``prioritise``, ``summer prompt``, ``kg text``). For each
     name, after stripping surrounding spaces:
 
-    1. a name of ``among`` (e.g. the screen's own spelling, ``GARS``) is kept as it is;
+    1. a name of ``among`` (e.g. the screen's own spelling, ``GARS``) is kept as it is,
+       and one that differs from it only in case (``gars``) becomes it;
     2. otherwise :meth:`SymbolMapper.candidates` lists the genes it can mean (official
        symbol, Entrez or Ensembl id, alias, previous symbol), retried in upper case
-       (``myc`` → ``MYC``); a name of ``among`` that differs only in case also matches;
+       (``myc`` → ``MYC``);
     3. no gene → unknown (the closest symbols are suggested); several genes → ambiguous
        (the candidates are named: pqstats does not guess); one gene → its official
        symbol, written as ``among`` writes it (``GARS1`` → ``GARS`` when the screen says
@@ -445,15 +446,15 @@ def resolve_gene_names(
         if not q:
             problems.append((UnknownGeneError, q, "an empty gene name"))
             continue
-        if q in exact:
-            out.append(q)
+        if q in exact or q.lower() in folded:
+            name = q if q in exact else folded[q.lower()]
+            # an official symbol is written as among first writes its gene (CARS1 -> CARS)
+            out.append(spell.get(name, name) if spell is not None and name in mapper
+                       else name)
             continue
         cands, _ = mapper.candidates(q)
         if not cands and q.upper() != q:
             cands, _ = mapper.candidates(q.upper())
-        if not cands and q.lower() in folded:
-            out.append(folded[q.lower()])
-            continue
         if not cands:
             close = _suggest(q, pool)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
