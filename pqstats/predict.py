@@ -151,7 +151,7 @@ def resolve_readout_genes(cell_line: str, genes: Iterable[object], kg=None) -> l
     readout = "gene programme" if dataset == "k562_set" else "gene"
     return resolve_gene_names(
         genes, kg.mapper, among=_measured_genes(dataset),
-        where=f"a {readout} the {dataset} screen measured",
+        where=f"a readout {readout} of the {dataset} training split",
         why=(": no training knockdown measured it, so it has no base rate and no outcome to "
              "learn from (the measured readouts are the genes `pqstats predict` scores by "
              "default)"),

@@ -139,16 +139,19 @@ def test_perturbation_and_readout_spellings_resolve_alike(kg):
      r"mean GAPDH"),
     # a real gene the screen never measured is refused, not scored at the base rate
     (lambda: _predict("MYC", genes=["INS"]), UnmeasuredGeneError,
-     r"'INS' is not a gene the rpe1 screen measured: no training knockdown measured it"),
-    (lambda: _explain("k562", "MYC", "TP53"), UnmeasuredGeneError, r"k562 screen measured"),
-    (lambda: _explain("k562", "MYC", "MRTLX"), UnknownGeneError, r"'MRTLX' is not a gene"),
+     r"'INS' is not a readout gene of the rpe1 training split: no training knockdown "
+     r"measured it"),
+    (lambda: _explain("k562", "MYC", "TP53"), UnmeasuredGeneError,
+     r"not a readout gene of the k562 training split"),
+    (lambda: _explain("k562", "MYC", "MRTLX"), UnknownGeneError,
+     r"'MRTLX' is not a readout gene of the k562 training split \(no NCBI symbol"),
     (lambda: _explain("k562", "NOTAGENE1", "MYC"), UnknownGeneError, r"knowledge graph"),
     (lambda: _explain("k562_set", "MYC", "MYC"), UnmeasuredGeneError,
-     r"not a gene programme the k562_set screen measured"),
+     r"not a readout gene programme of the k562_set training split"),
     (lambda: _prioritise(["TP53", "NOTAGENE1", "notagene2", "SAP"]), UnknownGeneError,
      r"3 candidate names cannot be used: 'NOTAGENE1'.*'notagene2'.*'SAP' is ambiguous"),
     (lambda: _prioritise(["TP53"], genes=["INS", "MYC"]), UnmeasuredGeneError,
-     r"'INS' is not a gene the rpe1 screen"),
+     r"'INS' is not a readout gene of the rpe1"),
 ])
 def test_screen_functions_refuse_bad_gene_names(call, error, message):
     with pytest.raises(error, match=message):
@@ -247,9 +250,9 @@ def test_cli_explain_alias_equals_symbol(capsys):
     (["predict", "--cell-line", "rpe1", "--pert", "sap", "--model", "knn_retrieval"],
      r"pqstats predict: error: 'sap' is ambiguous: it names 2 genes \(APCS, SH2D1A\)"),
     (["explain", "--cell-line", "k562", "--pert", "MYC", "--gene", "TP53", "--model",
-      "knn_retrieval"], r"pqstats explain: error: 'TP53' is not a gene the k562 screen"),
+      "knn_retrieval"], r"pqstats explain: error: 'TP53' is not a readout gene of the k562"),
     (["summer", "prompt", "MYC", "NOTAGENE1"],
-     r"pqstats summer prompt: error: 'NOTAGENE1' is not a gene the k562 screen measured"),
+     r"pqstats summer prompt: error: 'NOTAGENE1' is not a readout gene of the k562 "),
     (["summer", "prompt", "NOTAGENE1", "MYC"],
      r"pqstats summer prompt: error: 'NOTAGENE1' is not a gene of the knowledge graph"),
 ])
