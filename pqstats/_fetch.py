@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pooch
 
+from pqstats._settings import DATA_ENV, MIRROR_ENV, data_dir, mirror_dir
+
 __all__ = [
     "MIRROR_ENV",
     "DATA_ENV",
@@ -34,9 +36,6 @@ __all__ = [
     "fetch_file",
     "sha256sum",
 ]
-
-MIRROR_ENV = "PQSTATS_MIRROR"
-DATA_ENV = "PQSTATS_DATA"
 
 pooch.get_logger().setLevel(logging.WARNING)
 
@@ -77,29 +76,6 @@ class DataUnavailableError(FileNotFoundError):
 
 class ChecksumError(ValueError):
     """A data file's bytes do not match the checksum in pqstats' registry."""
-
-
-def _project_root() -> Path | None:
-    root = Path(__file__).resolve().parents[1]
-    return root if (root / "setup.cfg").is_file() else None
-
-
-def data_dir() -> Path:
-    """Return the cache directory (``PQSTATS_DATA``, else ``data/`` of the checkout).
-
-    Installed outside a source checkout, the default is the user cache directory.
-    """
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env).expanduser().resolve()
-    root = _project_root()
-    return root / "data" if root is not None else Path(pooch.os_cache("pqstats"))
-
-
-def mirror_dir() -> Path | None:
-    """Return the mirror directory from ``PQSTATS_MIRROR``, or None when it is unset."""
-    env = os.environ.get(MIRROR_ENV)
-    return Path(env).expanduser().resolve() if env else None
 
 
 def sha256sum(path: str | os.PathLike) -> str:
@@ -148,21 +124,28 @@ def fetch_file(
     Raises
     ------
     DataUnavailableError
-        The file is in neither the cache nor the mirror, or the download failed.
+        The file is in neither the cache nor the mirror, or the download failed (a
+        corrupt cached copy is named as such).
     ChecksumError
         The mirror's or upstream's bytes do not match ``remote.sha256``.
+    pqstats._settings.SettingError
+        ``PQSTATS_MIRROR`` or ``PQSTATS_DATA`` names something that is not a folder.
     """
     mirror_path = Path(mirror).expanduser().resolve() if mirror is not None else mirror_dir()
     target_dir = (Path(cache) if cache is not None else data_dir()) / remote.subdir
     target = target_dir / remote.name
-    if target.is_file() and sha256sum(target) == remote.sha256:
-        return target
+    corrupt = ""
+    if target.is_file():
+        if sha256sum(target) == remote.sha256:
+            return target
+        corrupt = (f"the cached copy {target} is corrupt (its sha256 is not {remote.sha256})"
+                   " and was not replaced: ")
 
     if mirror_path is not None:
         source = mirror_path / remote.subdir / remote.name
         if not source.is_file():
             raise DataUnavailableError(
-                f"{remote.name} is not in the mirror: looked for {source} "
+                f"{corrupt}{remote.name} is not in the mirror: looked for {source} "
                 f"({MIRROR_ENV}={mirror_path}). Fix: put the file there (sha256 "
                 f"{remote.sha256}, upstream {remote.url}), or unset {MIRROR_ENV} to "
                 "download it from upstream.",
@@ -187,15 +170,17 @@ def fetch_file(
         if "hash" not in str(err).lower():
             raise
         raise ChecksumError(
-            f"checksum mismatch for {remote.name} from {origin}: expected sha256 "
+            f"{corrupt}checksum mismatch for {remote.name} from {origin}: expected sha256 "
             f"{remote.sha256}. The file is corrupt or a different version; nothing was "
             f"written to {target_dir}. Fix: replace it with the published file "
             f"({remote.url})."
         ) from None
     except OSError as err:  # network errors from requests subclass OSError
         raise DataUnavailableError(
-            f"could not fetch {remote.name} from {origin}: {err}. Fix: set {MIRROR_ENV} "
-            f"to a directory holding {remote.subdir}/{remote.name}, or check the network.",
+            f"{corrupt}could not fetch {remote.name} from {origin}: {err}. Fix: set "
+            f"{MIRROR_ENV} to a directory holding {remote.subdir}/{remote.name}, or check "
+            "the network" + (f"; or replace {target} with the published file." if corrupt
+                             else "."),
             summary=f"{remote.name} could not be fetched (see `pqstats fetch`)",
         ) from err
     return Path(path)

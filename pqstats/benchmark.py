@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pqstats import models as model_registry
+from pqstats._checks import check_int
 from pqstats._fetch import DataUnavailableError
 from pqstats._io import atomic_write
 from pqstats._progress import tqdm
@@ -269,6 +270,10 @@ def run_benchmark(
         unknown = [x for x in name if x not in allowed]
         if unknown:
             raise ValueError(f"unknown {kind}(s) {unknown}; choose from {', '.join(allowed)}")
+    n_boot = check_int(n_boot, "n_boot")
+    from pqstats.knowledge.graph import default_graph_sources
+
+    default_graph_sources()  # a bad $PQSTATS_EXCLUDE_SOURCES stops here, before any fit
     rows: list[dict] = []
     cells = [(d, t) for d in datasets for t in tasks]
     bar = tqdm(total=len(cells) * len(tracks) * len(models), desc="benchmark",

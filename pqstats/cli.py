@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from pqstats._args import name_list
+from pqstats._checks import int_at_least, name_list, non_negative_int, positive_int
 
 __all__ = ["main", "build_parser"]
 
@@ -178,7 +178,8 @@ def _add_benchmark(sub) -> None:
                    help="comma-separated registered models (default: all; see `pqstats models`)")
     p.add_argument("--track", type=name_list, default=["strict"],
                    help=f"comma-separated tracks from {','.join(TRACKS)} (default: strict)")
-    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples over genes")
+    p.add_argument("--n-boot", type=positive_int, default=1000,
+                   help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-cache", action="store_true",
@@ -211,7 +212,8 @@ def _add_score(sub) -> None:
     p.add_argument("--dataset", required=True, metavar="SCREEN",
                    help="a registered screen (`pqstats screen list`)")
     p.add_argument("--task", required=True, choices=["de", "dir"])
-    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--n-boot", type=positive_int, default=1000,
+                   help="bootstrap resamples over genes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_score)
 
@@ -259,10 +261,9 @@ def _cmd_enrich(args: argparse.Namespace) -> int:
 
 def _default_libraries(libraries) -> list[str]:
     """Libraries less the sources named in ``$PQSTATS_EXCLUDE_SOURCES`` (e.g. corum)."""
-    from pqstats.knowledge.graph import excluded_sources
+    from pqstats.knowledge.genesets import allowed_libraries
 
-    excluded = excluded_sources()
-    return [name for name in libraries if name not in excluded]
+    return allowed_libraries(libraries)
 
 
 def _pd_options():
@@ -284,11 +285,13 @@ def _add_enrich(sub) -> None:
                    help="file of background genes (default: the 8,454 measured K562 genes)")
     p.add_argument("--family", choices=["tested", "overlapping"], default="tested",
                    help="multiple-testing family per library (overlapping = gseapy's)")
-    p.add_argument("--min-size", type=int, default=1)
-    p.add_argument("--max-size", type=int, default=None)
+    p.add_argument("--min-size", type=positive_int, default=1,
+                   help="smallest set tested (genes in the background)")
+    p.add_argument("--max-size", type=positive_int, default=None,
+                   help="largest set tested (default: no limit)")
     p.add_argument("--exact", action="store_true",
                    help="match symbols exactly (default: normalise through gene_info)")
-    p.add_argument("--top", type=int, default=20, help="rows to print (default 20)")
+    p.add_argument("--top", type=positive_int, default=20, help="rows to print (default 20)")
     p.add_argument("--out", default=None, help="write the whole table to this CSV")
     p.add_argument("--json", action="store_true", help="print the top rows as JSON")
     p.set_defaults(func=_cmd_enrich)
@@ -296,9 +299,13 @@ def _add_enrich(sub) -> None:
 
 # --- gse ---------------------------------------------------------------------------
 def _cmd_gse(args: argparse.Namespace) -> int:
-    from pqstats.enrichment import METHODS, run_gse, write_gse
+    from pqstats.enrichment import BASELINE_LIBRARIES, METHODS, run_gse, write_gse
 
-    per_cluster, summary, sensitivity = run_gse(methods=args.methods or list(METHODS),
+    methods = args.methods
+    if methods is None:  # the paper's baseline needs CORUM: skipped when it is excluded
+        full = _default_libraries(BASELINE_LIBRARIES) == list(BASELINE_LIBRARIES)
+        methods = [m for m in METHODS if full or m != "baseline"]
+    per_cluster, summary, sensitivity = run_gse(methods=methods,
                                                 semantic=not args.no_semantic, top=args.top,
                                                 progress=not args.json)
     paths = write_gse(per_cluster, summary, sensitivity, out=args.out)
@@ -315,8 +322,10 @@ def _add_gse(sub) -> None:
     p = sub.add_parser("gse", help="describe and score the PerturbQA gene-set clusters")
     p.add_argument("--methods", type=name_list, default=None,
                    help="comma-separated from baseline,pvalue,bonferroni,consensus "
-                        "(default: all)")
-    p.add_argument("--top", type=int, default=5, help="candidates of the consensus medoid")
+                        "(default: all; baseline only when $PQSTATS_EXCLUDE_SOURCES leaves "
+                        "its libraries)")
+    p.add_argument("--top", type=positive_int, default=5,
+                   help="candidates of the consensus medoid")
     p.add_argument("--no-semantic", action="store_true",
                    help="skip the MiniLM similarity (no 'text' extra needed)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
@@ -386,11 +395,13 @@ def _add_cv(sub) -> None:
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--model", required=True, help="a registered model (see `pqstats models`)")
     p.add_argument("--track", default="strict", choices=["strict", "transfer"])
-    p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
+    p.add_argument("--folds", type=int_at_least(2), default=5,
+                   help="folds grouped by perturbation (at least 2)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed of the fold assignment")
     p.add_argument("--grid", nargs="*", default=None, metavar="NAME=V1,V2",
                    help="grid search over model parameters, e.g. --grid C=0.1,1,10")
-    p.add_argument("--n-jobs", type=int, default=1,
+    p.add_argument("--n-jobs", type=positive_int, default=1,
                    help="parallel folds (joblib); also the workers of a local cluster")
     p.add_argument("--backend", default="loky", choices=["loky", "threading", "dask", "ray"],
                    help="where the folds run (dask / ray need pqstats[dask] / pqstats[ray])")
@@ -418,7 +429,7 @@ def _add_screen(sub) -> None:
 # --- main --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The ``pqstats`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pqstats",
         description="Classical statistics and ML for the PerturbQA benchmark: predict, for "
                     "an unseen CRISPRi knockdown, which genes respond (DE) and how (Dir); "
@@ -438,6 +449,22 @@ def build_parser() -> argparse.ArgumentParser:
     for choice in sub.choices.values():
         choice.formatter_class = _Formatter
     return parser
+
+
+class _UsageError(Exception):
+    """A command line argparse refused (already reported on standard error)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with pqstats' error convention: one line naming the problem, one hint.
+
+    Subcommand parsers are of the same class (argparse creates them with ``type(self)``).
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(f"hint: `{self.prog} -h` lists the options and their ranges", file=sys.stderr)
+        raise _UsageError(message)
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -470,13 +497,21 @@ _HINTS = {
     "LLMUnavailableError": "start the model server (or check --server / --model) and rerun",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
+    "AmbiguousGeneError": "give the official NCBI symbol of the gene you mean (`pqstats kg "
+                          "text SYMBOL` shows each candidate)",
+    "UnmeasuredGeneError": "score genes the screen measured: `pqstats predict` without "
+                           "--genes scores all of them",
+    "SettingError": "fix or unset the named PQSTATS_* environment variable",
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pqstats`` command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError:
+        return 2
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -486,7 +521,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         name = type(err).__name__
-        print(f"pqstats {args.command}: error: {err}", file=sys.stderr)
+        command = " ".join(c for c in (args.command, getattr(args, "kg_command", None),
+                                       getattr(args, "summer_command", None)) if c)
+        print(f"pqstats {command}: error: {err}", file=sys.stderr)
         hint = _HINTS.get(name)
         print(f"hint: {hint}" if hint else "hint: rerun with --debug for the traceback",
               file=sys.stderr)

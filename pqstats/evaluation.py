@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from pqstats._checks import check_fraction, check_int
+
 __all__ = [
     "PredictionError",
     "auroc_by_group",
@@ -298,9 +300,8 @@ def bootstrap_ci(
         ``confidence``.
     """
     v = _check_values(values)
-    _check_n_boot(n_boot, minimum=1)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    n_boot = check_int(n_boot, "n_boot")
+    confidence = check_fraction(confidence, "confidence")
     rng = np.random.default_rng(random_state)
     idx = rng.integers(0, len(v), size=(n_boot, len(v)))
     means = v[idx].mean(axis=1)
@@ -325,12 +326,6 @@ def _check_values(values) -> np.ndarray:
     return v
 
 
-def _check_n_boot(n_boot, minimum: int = 0) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) \
-            or n_boot < minimum:
-        raise ValueError(f"n_boot must be an integer >= {minimum}, got {n_boot!r}")
-
-
 def evaluate(
     pairs: pd.DataFrame,
     scores: Sequence[float] | np.ndarray,
@@ -342,6 +337,18 @@ def evaluate(
     The input is checked once (as by :func:`auroc_by_group`): labels 0/1, finite
     scores, each pair once, at least one gene with both classes.
 
+    Parameters
+    ----------
+    pairs : DataFrame
+        ``gene, pert, label`` of the scored pairs.
+    scores : array-like
+        One score per pair.
+    n_boot : int
+        Bootstrap resamples of the interval (0: no interval, ``ci_low`` / ``ci_high``
+        NaN; negative is refused).
+    random_state : int
+        Seed of the bootstrap.
+
     Returns
     -------
     dict
@@ -349,7 +356,7 @@ def evaluate(
         genes; NaN with ``n_boot=0``), ``auprc`` (per-gene), ``auroc_per_pert`` (NaN when
         no perturbation has both classes), ``pooled_auroc``, ``n_genes``.
     """
-    _check_n_boot(n_boot)
+    n_boot = check_int(n_boot, "n_boot", minimum=0)
     ok = _check_scored_pairs(pairs, scores, by="gene")
     per_gene = _auroc_kernel(ok, "gene")
     low, high = (bootstrap_ci(per_gene.to_numpy(), n_boot=n_boot, random_state=random_state)

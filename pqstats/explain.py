@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pqstats._checks import check_int
 from pqstats.predict import (
     SPACE_LABELS,
     describe_feature,
     feature_contributions,
     resolve_perturbation,
+    resolve_readout_genes,
     screen_model,
     screen_perturbations,
 )
@@ -253,7 +255,10 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
         A registered screen, of either readout (a programme screen such as ``k562_set``
         gets neighbours and contributions but no gene paths).
     pert, gene : str
-        The knocked-down gene and the readout gene.
+        The knocked-down gene and the readout gene: symbols, aliases or Ensembl ids in any
+        case (:func:`pqstats.predict.resolve_perturbations`,
+        :func:`pqstats.predict.resolve_readout_genes`). The readout must be one the
+        screen measured; ``k562_set`` takes its programme names.
     task : {"de", "dir"}
     model, track : str
         The benchmark model (``xgboost``, ``logistic`` or ``knn_retrieval``) and track.
@@ -267,13 +272,21 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     Returns
     -------
     Explanation
+
+    Raises
+    ------
+    pqstats.predict.UnknownGeneError
+        ``pert`` is not a gene of the graph, or ``gene`` is not a measured readout.
     """
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line)
+    n_neighbours = check_int(n_neighbours, "n_neighbours")
+    max_paths = check_int(max_paths, "max_paths")
     screened = screen_perturbations(cell_line)  # an unavailable screen stops here
     kg = load_graph()
     symbol = resolve_perturbation(kg, pert, screened)
+    gene = resolve_readout_genes(cell_line, [gene], kg)[0]
     fitted = screen_model(cell_line, task, model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": [symbol], "gene": [gene]})
     score = float(fitted.score_pairs(pairs)[0])
@@ -290,9 +303,10 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     train = fitted.train_pairs_
     measured = train.loc[train["gene"] == gene, "label"]
     notes = []
-    if measured.empty:
-        notes.append(f"Note: no training knockdown measured {gene}; its score rests on the "
-                     "screen's base rate and the knowledge graph.")
+    if measured.empty:  # only for Dir: the DE screen measured it (resolve_readout_genes)
+        notes.append(f"Note: no training knockdown changed {gene}, so no direction of it "
+                     "was seen; its score rests on the screen's base rate and the knowledge "
+                     "graph.")
     if (train["pert"] == symbol).any():
         notes.append(f"Note: {symbol} was knocked down in the training screen, so its own "
                      "outcomes were part of the model's training data.")

@@ -12,6 +12,8 @@ import json
 
 import pandas as pd
 
+from pqstats._checks import non_negative_int, positive_int
+
 __all__ = ["add_knockdown_parsers"]
 
 _CELL_LINE_HELP = ("the screen of the cell line: a registered screen that reads out genes "
@@ -68,13 +70,16 @@ def _add_predict(sub) -> None:
     p = sub.add_parser("predict", help="score every readout gene for a new knockdown, "
                                        "with evidence and enriched themes")
     p.add_argument("--cell-line", required=True, metavar="SCREEN", help=_CELL_LINE_HELP)
-    p.add_argument("--pert", required=True, help="gene to knock down (symbol, alias, Ensembl)")
-    p.add_argument("--genes", help="file of readout genes to score (default: the screen's)")
-    p.add_argument("--top", type=int, default=50, help="rows to show and responders for ORA")
+    p.add_argument("--pert", required=True,
+                   help="gene to knock down (symbol, alias or Ensembl id; any case)")
+    p.add_argument("--genes", help="file of readout genes to score (default: every gene the "
+                                   "screen measured; others are refused)")
+    p.add_argument("--top", type=positive_int, default=50,
+                   help="rows to show and responders for ORA")
     p.add_argument("--themes-by", choices=("lift", "p_de"), default="lift",
                    help="rank responders for ORA by lift over the gene's base rate "
                         "(default) or by P(DE)")
-    p.add_argument("--n-themes", type=int, default=10)
+    p.add_argument("--n-themes", type=positive_int, default=10, help="themes to show")
     p.add_argument("--model", default="xgboost")
     p.add_argument("--track", choices=("strict", "transfer"), default="strict")
     p.add_argument("--out", help="write the full table to this CSV")
@@ -102,15 +107,18 @@ def _add_explain(sub) -> None:
                                        "screened knockdowns, graph paths, feature contributions")
     p.add_argument("--cell-line", required=True, metavar="SCREEN",
                    help="a registered screen (gene programme screens such as k562_set too)")
-    p.add_argument("--pert", required=True)
-    p.add_argument("--gene", required=True)
+    p.add_argument("--pert", required=True,
+                   help="the knocked-down gene (symbol, alias or Ensembl id; any case)")
+    p.add_argument("--gene", required=True,
+                   help="a readout the screen measured (a programme for a programme screen)")
     p.add_argument("--task", choices=("de", "dir"), default="de")
     p.add_argument("--model", default="xgboost",
                    help="xgboost, logistic or knn_retrieval")
     p.add_argument("--track", choices=("strict", "transfer"), default="strict")
-    p.add_argument("--neighbours", type=int, default=5, help="similar knockdowns per space")
-    p.add_argument("--paths", type=int, default=5)
-    p.add_argument("--features", type=int, default=6, help="contributions to show")
+    p.add_argument("--neighbours", type=positive_int, default=5,
+                   help="similar knockdowns per space")
+    p.add_argument("--paths", type=positive_int, default=5, help="graph paths to show")
+    p.add_argument("--features", type=positive_int, default=6, help="contributions to show")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_explain)
 
@@ -142,12 +150,12 @@ def _add_prioritise(sub) -> None:
                                           "predicted effect and novelty")
     p.add_argument("--cell-line", required=True, metavar="SCREEN", help=_CELL_LINE_HELP)
     p.add_argument("--candidates", required=True, help="file with one gene per line")
-    p.add_argument("--budget", type=int, help="how many knockdowns to pick")
+    p.add_argument("--budget", type=positive_int, help="how many knockdowns to pick")
     p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
                    help="; ".join(f"{k}: {v}" for k, v in STRATEGIES.items()))
     p.add_argument("--model", default="xgboost")
     p.add_argument("--track", choices=("strict", "transfer"), default="strict")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=non_negative_int, default=0, help="tie-breaking seed")
     p.add_argument("--out", help="write the ranking to this CSV")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_prioritise)

@@ -30,11 +30,22 @@ import numpy as np
 import pandas as pd
 
 from pqstats import models as model_registry
-from pqstats.screens import load_pairs, resolve_screen
+from pqstats._checks import check_int
+from pqstats.knowledge.symbols import (
+    AmbiguousGeneError,
+    UnknownGeneError,
+    UnmeasuredGeneError,
+    resolve_gene_names,
+)
+from pqstats.screens import get_screen, load_pairs, resolve_screen
 
 __all__ = [
     "UnknownGeneError",
+    "AmbiguousGeneError",
+    "UnmeasuredGeneError",
     "resolve_perturbation",
+    "resolve_perturbations",
+    "resolve_readout_genes",
     "screen_perturbations",
     "readout_genes",
     "screen_model",
@@ -54,34 +65,78 @@ SPACE_LABELS: dict[str, str] = {
     "text": "text description (MiniLM)",
 }
 
+#: Gene-set libraries searched for the themes of a knockdown's responders by default.
+THEME_LIBRARIES: tuple[str, ...] = ("go_bp", "reactome", "hallmark")
+
 _RETRIEVAL_KINDS = ("retrieval_smooth", "retrieval_sharp", "retrieval", "support", "strength",
                     "max_similarity")
 
 _MODELS: dict[str, model_registry.PairClassifier] = {}
 
 
-class UnknownGeneError(KeyError):
-    """A gene symbol that the knowledge graph cannot resolve."""
+def resolve_perturbations(kg, genes: Iterable[object], screened: Iterable[str] = (),
+                          what: str = "perturbation") -> list[str]:
+    """The names under which knockdowns of ``genes`` are scored, or one clear error.
 
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
+    Goes through :func:`pqstats.knowledge.symbols.resolve_gene_names`: a perturbation of
+    the screen (``screened``) keeps the screen's own symbol, so it is scored exactly as
+    the benchmark scores it (and ``MRTL``, ``myc`` or ``ENSG00000136997`` become the
+    screen's ``MYC``); any other gene must be a gene of the knowledge graph (official
+    symbol, alias or Ensembl id, any case).
+
+    Raises
+    ------
+    UnknownGeneError
+        Naming every name that is not a gene of the graph (with the closest symbols), or
+        :class:`AmbiguousGeneError` for aliases several genes share.
+    """
+    screened = sorted(set(screened))
+    return resolve_gene_names(
+        genes, kg.mapper, among=[*screened, *kg.genes], where="a gene of the knowledge graph",
+        why=" (it has no edges in any source); pqstats cannot predict its knockdown",
+        what=what, suggest=kg.genes)
 
 
 def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
-    """The name under which ``gene`` is scored, or a clear error.
+    """:func:`resolve_perturbations` for one gene."""
+    return resolve_perturbations(kg, [gene], screened)[0]
 
-    A perturbation of the screen (``screened``) keeps the screen's own symbol, so it is
-    scored exactly as the benchmark scores it; any other gene must resolve to a gene of
-    the knowledge graph (official symbols, aliases and Ensembl ids are accepted).
+
+def _measured_genes(dataset: str) -> list[str]:
+    """Readouts of a dataset's DE training split (sorted): what a model has outcomes for."""
+    pairs = load_pairs(dataset, "de")
+    return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
+
+
+def resolve_readout_genes(cell_line: str, genes: Iterable[object], kg=None) -> list[str]:
+    """Readout genes named by a person, in the screen's own spelling, or one clear error.
+
+    Names resolve like perturbations (:func:`pqstats.knowledge.symbols.resolve_gene_names`:
+    any case, aliases, Ensembl ids), then must be readouts that the screen's training
+    split measured (``k562_set``: its gene programmes). A gene no training knockdown
+    measured has no base rate and no outcome to learn from, so it is refused rather than
+    scored as though it were known.
+
+    Raises
+    ------
+    UnknownGeneError
+        Naming every unusable name: unknown (with the closest readouts),
+        :class:`AmbiguousGeneError`, or :class:`UnmeasuredGeneError` (a real gene the
+        screen did not measure).
     """
-    if gene in set(screened):
-        return gene
-    symbol = kg.resolve(gene)
-    if symbol is None:
-        raise UnknownGeneError(
-            f"{gene!r} is not a gene of the knowledge graph (no edges in any source, or not "
-            "an NCBI symbol, alias or Ensembl id); pqstats cannot predict its knockdown")
-    return symbol
+    dataset = resolve_screen(cell_line)
+    if kg is None:
+        from pqstats.features.pairs import load_graph
+
+        kg = load_graph()
+    readout = "gene programme" if get_screen(dataset).readout == "programmes" else "gene"
+    return resolve_gene_names(
+        genes, kg.mapper, among=_measured_genes(dataset),
+        where=f"a readout {readout} of the {dataset} training split",
+        why=(": no training knockdown measured it, so it has no base rate and no outcome to "
+             "learn from (the measured readouts are the genes `pqstats predict` scores by "
+             "default)"),
+        what="readout", outside=UnmeasuredGeneError)
 
 
 def screen_perturbations(cell_line: str) -> set[str]:
@@ -103,8 +158,7 @@ def readout_genes(cell_line: str) -> list[str]:
     These are the genes a model has outcomes for; genes outside them would only get the
     screen's base rate.
     """
-    pairs = load_pairs(resolve_screen(cell_line, readout="genes"), "de")
-    return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
+    return _measured_genes(resolve_screen(cell_line, readout="genes"))
 
 
 def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str = "strict",
@@ -143,9 +197,14 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     if cache and key in _MODELS:
         return _MODELS[key]
     path = data_dir() / "cache" / "models" / f"{key}.joblib"
+    fitted = None
     if cache and path.is_file():
-        fitted = joblib.load(path)
-    else:
+        try:
+            fitted = joblib.load(path)
+        except Exception as err:  # noqa: BLE001 - an unreadable entry is refitted
+            print(f"refitting: the cached model {path} is unreadable ({err})",
+                  file=sys.stderr)
+    if fitted is None:
         if verbose:
             print(f"fitting {model} on the {dataset} {task.upper()} training split "
                   f"({len(train):,} pairs; cached afterwards) ...", file=sys.stderr, flush=True)
@@ -273,9 +332,12 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     cell_line : str
         A registered screen that reads out genes.
     pert : str
-        Gene to knock down: a symbol, alias or Ensembl id the knowledge graph knows.
+        Gene to knock down: a symbol, alias or Ensembl id the knowledge graph knows (any
+        case; see :func:`resolve_perturbations`).
     genes : iterable of str, optional
-        Readout genes to score; default :func:`readout_genes` of the cell line.
+        Readout genes to score; default :func:`readout_genes` of the cell line. Names
+        resolve as in :func:`resolve_readout_genes`; a gene the screen did not measure
+        is refused.
     model, track : str
         The benchmark model and track.
     verbose : bool
@@ -294,15 +356,26 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
         knockdowns, so ``lift`` ranks the knockdown-specific responders. ``in_training``
         marks genes whose pair with ``pert`` was a training pair (the model has seen its
         outcome); ``attrs`` hold the cell line, perturbation, model and track.
+
+    Raises
+    ------
+    UnknownGeneError
+        ``pert`` is not a gene of the knowledge graph, or names in ``genes`` are not
+        measured readouts (all named at once).
     """
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line, readout="genes")
     screened = screen_perturbations(cell_line)  # an unavailable screen stops here
-    symbol = resolve_perturbation(load_graph(), pert, screened)
-    genes = readout_genes(cell_line) if genes is None else list(dict.fromkeys(genes))
-    if not genes:
-        raise ValueError("no genes to score: give at least one readout gene")
+    kg = load_graph()
+    symbol = resolve_perturbation(kg, pert, screened)
+    if genes is None:
+        genes = readout_genes(cell_line)
+    else:
+        genes = list(genes)
+        if not genes:
+            raise ValueError("no genes to score: give at least one readout gene")
+        genes = list(dict.fromkeys(resolve_readout_genes(cell_line, genes, kg)))
     pairs = pd.DataFrame({"pert": symbol, "gene": genes})
     de_model = screen_model(cell_line, "de", model, track, verbose=verbose)
     dir_model = screen_model(cell_line, "dir", model, track, verbose=verbose)
@@ -327,7 +400,7 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
 
 
 def responder_themes(predictions: pd.DataFrame, top: int = 50, by: str = "lift",
-                     libraries: Sequence[str] = ("go_bp", "reactome", "hallmark"),
+                     libraries: Sequence[str] | None = None,
                      max_size: int = 500, alpha: float = 0.05) -> pd.DataFrame:
     """Enriched themes among the ``top`` predicted responders (hypergeometric ORA).
 
@@ -341,8 +414,10 @@ def responder_themes(predictions: pd.DataFrame, top: int = 50, by: str = "lift",
         ``lift`` (default) takes the genes this knockdown is predicted to change beyond
         their usual rate, so the themes are specific to it; ``p_de`` takes the most likely
         changed genes, which are dominated by genes that respond to almost any knockdown.
-    libraries : sequence of str
-        Gene-set libraries (:data:`pqstats.knowledge.LIBRARIES`).
+    libraries : sequence of str, optional
+        Gene-set libraries (:data:`pqstats.knowledge.LIBRARIES`); default
+        :data:`THEME_LIBRARIES` less any whose source ``$PQSTATS_EXCLUDE_SOURCES`` leaves
+        out (naming an excluded library is an error).
     max_size : int
         Largest set tested (genes in the background).
     alpha : float
@@ -357,13 +432,19 @@ def responder_themes(predictions: pd.DataFrame, top: int = 50, by: str = "lift",
     """
     from pqstats.enrichment import ora
 
-    if top < 1:
-        raise ValueError("top must be at least 1")
+    top = check_int(top, "top")
     if by not in ("lift", "p_de"):
         raise ValueError(f"by must be 'lift' or 'p_de', got {by!r}")
     ranked = predictions.sort_values([by, "gene"], ascending=[False, True], kind="stable",
                                      na_position="last")
     responders = ranked["gene"].head(top).tolist()
+    if libraries is None:
+        from pqstats.knowledge.genesets import allowed_libraries
+
+        libraries = allowed_libraries(THEME_LIBRARIES)
+        if not libraries:
+            raise ValueError(f"$PQSTATS_EXCLUDE_SOURCES leaves none of the theme libraries "
+                             f"{', '.join(THEME_LIBRARIES)}; name other libraries")
     result = ora(responders, list(libraries), background=predictions["gene"].tolist(),
                  min_size=5, max_size=max_size, min_overlap=2)
     result = result[result["Adjusted P-value"] < alpha]

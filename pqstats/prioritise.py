@@ -25,7 +25,13 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from pqstats import models as model_registry
-from pqstats.predict import readout_genes, screen_model
+from pqstats._checks import check_fraction, check_int
+from pqstats.predict import (
+    readout_genes,
+    resolve_perturbations,
+    resolve_readout_genes,
+    screen_model,
+)
 from pqstats.screens import load_pairs, resolve_screen
 
 __all__ = ["STRATEGIES", "rank_candidates", "prioritise", "simulate_screen"]
@@ -136,9 +142,10 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     cell_line : str
         A registered screen that reads out genes.
     candidates : iterable of str
-        Genes to consider knocking down (symbols, aliases or Ensembl ids).
+        Genes to consider knocking down (symbols, aliases or Ensembl ids, any case; see
+        :func:`pqstats.predict.resolve_perturbations`).
     budget : int, optional
-        Return only the first ``budget`` picks.
+        Return only the first ``budget`` picks (at least 1).
     strategy : str
         A key of :data:`STRATEGIES`.
     model, track : str
@@ -146,7 +153,8 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     seed : int
         Tie-breaking (and ``random``) seed.
     genes : iterable of str, optional
-        Readout genes over which effects are averaged (default: the screen's).
+        Readout genes over which effects are averaged (default: the screen's); they must
+        be measured readouts (:func:`pqstats.predict.resolve_readout_genes`).
     verbose : bool
         Say on standard error when the model has to be fitted.
 
@@ -161,32 +169,27 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     ValueError
         Empty candidate list, or a non-positive budget.
     pqstats.predict.UnknownGeneError
-        Candidates the knowledge graph does not know (all named).
+        Candidates the knowledge graph does not know or that are ambiguous, or readout
+        genes the screen did not measure (all named, with the closest symbols).
     """
     from pqstats.features.pairs import load_graph
-    from pqstats.predict import UnknownGeneError
 
     cell_line = resolve_screen(cell_line, readout="genes")
     _check_strategy(strategy)
     raw = [str(c).strip() for c in candidates if str(c).strip()]
     if not raw:
         raise ValueError("the candidate list is empty: give at least one gene to rank")
-    if budget is not None and budget < 1:
-        raise ValueError(f"budget must be at least 1, got {budget}")
-    fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
+    if budget is not None:
+        budget = check_int(budget, "budget")
     kg = load_graph()
-    screened = sorted(fitted.train_pairs_["pert"].unique())
+    readouts = (readout_genes(cell_line) if genes is None
+                else list(dict.fromkeys(resolve_readout_genes(cell_line, genes, kg))))
+    train = load_pairs(cell_line, "de").query("split == 'train'")
+    screened = sorted(train["pert"].unique())  # the perturbations screen_model learns from
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph
-    symbols = [c if c in done else s for c, s in zip(raw, kg.resolve_many(raw), strict=True)]
-    unknown = [c for c, s in zip(raw, symbols, strict=True) if s is None]
-    if unknown:
-        raise UnknownGeneError(
-            f"{len(unknown)} candidate(s) are not genes of the knowledge graph: "
-            f"{', '.join(unknown[:20])}{' ...' if len(unknown) > 20 else ''}; remove or "
-            "correct them (NCBI symbols, aliases or Ensembl ids)")
-    cands = list(dict.fromkeys(symbols))
-    readouts = readout_genes(cell_line) if genes is None else list(dict.fromkeys(genes))
+    cands = list(dict.fromkeys(resolve_perturbations(kg, raw, screened, what="candidate")))
+    fitted = screen_model(cell_line, "de", model, track, verbose=verbose)
     pairs = pd.DataFrame({"pert": np.repeat(cands, len(readouts)),
                           "gene": np.tile(readouts, len(cands))})
     scores = fitted.score_pairs(pairs)
@@ -253,6 +256,11 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     """
     for s in strategies:
         _check_strategy(s)
+    n_initial, batch = check_int(n_initial, "n_initial"), check_int(batch, "batch")
+    n_rounds = check_int(n_rounds, "n_rounds", minimum=0)
+    strong_quantile = check_fraction(strong_quantile, "strong_quantile")
+    if n_perts is not None:
+        n_perts = check_int(n_perts, "n_perts")
     if pairs is None:
         table = load_pairs(cell_line, "de")
         pairs = table.loc[table["split"] == "train", ["pert", "gene", "label"]]

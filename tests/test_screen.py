@@ -215,7 +215,8 @@ def test_prioritise_ranks_new_candidates_first_with_reasons():
 def test_prioritise_bad_input():
     with pytest.raises(ValueError, match="candidate list is empty"):
         prioritise("rpe1", [], model="knn_retrieval")
-    with pytest.raises(UnknownGeneError, match="NOTAGENE1, NOTAGENE2"):
+    with pytest.raises(UnknownGeneError, match="2 candidate names cannot be used: "
+                                               "'NOTAGENE1' .*; 'NOTAGENE2' "):
         prioritise("rpe1", ["TP53", "NOTAGENE1", "NOTAGENE2"], model="knn_retrieval")
     with pytest.raises(ValueError, match="budget"):
         prioritise("rpe1", ["TP53"], budget=0, model="knn_retrieval")

@@ -152,7 +152,8 @@ def test_write_summer_keeps_other_models_rows(tmp_path):
 def test_cli_prints_a_prompt_without_a_model(capsys):
     from pqstats.cli import main
 
-    assert main(["summer", "prompt", "MYC", "RPL3", "--task", "dir", "--examples", "3"]) == 0
+    # RPL10: a readout the K562 screen measured (RPL3 is not one, and is refused)
+    assert main(["summer", "prompt", "MYC", "RPL10", "--task", "dir", "--examples", "3"]) == 0
     text = capsys.readouterr().out
-    assert "Question: when MYC is knocked down by CRISPRi, the gene RPL3" in text
+    assert "Question: when MYC is knocked down by CRISPRi, the gene RPL10" in text
     assert text.count("\n- knockdown of ") == 3 and text.rstrip().endswith("Reasoning:")

@@ -85,6 +85,13 @@ def k562_background() -> list[str]:
     return [g for g in measured_genes("k562") if g not in _NOT_A_GENE]
 
 
+def _allowed(names: Sequence[str]) -> list[str]:
+    """Default libraries less those ``$PQSTATS_EXCLUDE_SOURCES`` leaves out."""
+    from pqstats.knowledge.genesets import allowed_libraries
+
+    return allowed_libraries(names)
+
+
 def load_libraries(
     names: Sequence[str], background: Sequence[str]
 ) -> dict[str, dict[str, set[str]]]:
@@ -148,9 +155,10 @@ def describe_clusters(
         One of :data:`METHODS` (see the module docstring).
     libraries : mapping library -> {term: genes}, optional
         Pre-loaded libraries (:func:`load_libraries`); by default the method's libraries
-        (:data:`BASELINE_LIBRARIES` for ``baseline``, else :data:`PQSTATS_LIBRARIES`) are
-        loaded from the knowledge bundle. For ``baseline`` only the baseline libraries
-        among them are used, merged into one dictionary as the paper did.
+        (:data:`BASELINE_LIBRARIES` for ``baseline``, else :data:`PQSTATS_LIBRARIES`, less
+        those ``$PQSTATS_EXCLUDE_SOURCES`` leaves out) are loaded from the knowledge
+        bundle. For ``baseline`` only the baseline libraries among them are used, merged
+        into one dictionary as the paper did.
     background : sequence of str, optional
         Defaults to :func:`k562_background`.
     top : int
@@ -177,7 +185,7 @@ def describe_clusters(
         background = k562_background()
     wanted = BASELINE_LIBRARIES if method == "baseline" else PQSTATS_LIBRARIES
     if libraries is None:
-        libraries = load_libraries(wanted, background)
+        libraries = load_libraries(_allowed(wanted), background)
     res = _enrich(clusters, method, libraries, background, normalise)
     return _describe(res, list(clusters), method, top)
 
@@ -188,7 +196,10 @@ def _enrich(clusters, method, libraries, background, normalise) -> pd.DataFrame:
         return ora(dict(clusters), dict(libraries), background, normalise=normalise)
     missing = [name for name in BASELINE_LIBRARIES if name not in libraries]
     if missing:
-        raise ValueError(f"the baseline needs the libraries {', '.join(missing)}")
+        left_out = [name for name in missing if name not in _allowed(missing)]
+        why = (f" ({', '.join(left_out)} left out by $PQSTATS_EXCLUDE_SOURCES: choose another "
+               "method)" if left_out else "")
+        raise ValueError(f"the baseline needs the libraries {', '.join(missing)}{why}")
     merged: dict[str, set[str]] = {}
     source: dict[str, str] = {}
     for name in BASELINE_LIBRARIES:  # one dict, as the paper's dict.update(...)
@@ -255,7 +266,8 @@ def run_gse(
         ``top`` values of the sensitivity table (ROUGE-1 only).
     libraries : mapping library -> {term: genes}, optional
         Pre-loaded libraries restricted to :func:`k562_background`; default: every
-        library of :data:`PQSTATS_LIBRARIES` from the knowledge bundle.
+        library of :data:`PQSTATS_LIBRARIES` from the knowledge bundle, less those whose
+        source ``$PQSTATS_EXCLUDE_SOURCES`` leaves out.
     progress : bool
         Show a progress bar over the steps (libraries, each kind, scoring).
 
@@ -280,7 +292,7 @@ def run_gse(
     background = k562_background()
     if libraries is None:
         bar.set_postfix_str("loading libraries")
-        libraries = load_libraries(PQSTATS_LIBRARIES, background)
+        libraries = load_libraries(_allowed(PQSTATS_LIBRARIES), background)
         bar.update(1)
     rows, sens = [], []
     for kind in kinds:

@@ -6,7 +6,7 @@ import argparse
 import json
 import time
 
-from pqstats._args import name_list
+from pqstats._checks import name_list, non_negative_int, positive_int
 
 __all__ = ["add_kg_parser"]
 
@@ -77,8 +77,12 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_text(args: argparse.Namespace) -> int:
+    from pqstats.knowledge.symbols import resolve_gene_names
+
     kg, _ = _build(args)
-    for i, gene in enumerate(args.genes):
+    # any NCBI gene may be described (one without edges says so); names are checked first
+    genes = resolve_gene_names(args.genes, kg.mapper, suggest=kg.genes)
+    for i, gene in enumerate(genes):
         if i:
             print()
         print(kg.gene_text(gene))
@@ -93,10 +97,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                         f"(default: {','.join(DEFAULT_GRAPH_SOURCES)}, less any named in "
                         f"${EXCLUDE_ENV})")
     p.add_argument("--drop-iea", action="store_true", help="drop electronic GO annotations")
-    p.add_argument("--max-degree", type=int, default=1000,
+    p.add_argument("--max-degree", type=non_negative_int, default=1000,
                    help="remove GO/STRING nodes with more neighbours (0: keep all)")
-    p.add_argument("--min-term-size", type=int, default=1)
-    p.add_argument("--max-term-size", type=int, default=None)
+    p.add_argument("--min-term-size", type=positive_int, default=1,
+                   help="keep terms with at least this many genes")
+    p.add_argument("--max-term-size", type=positive_int, default=None,
+                   help="keep terms with at most this many genes (default: no limit)")
     p.add_argument("--bundle-dir", default=None,
                    help="read the knowledge files from this folder instead of fetching them "
                         "(default: $PQSTATS_KNOWLEDGE_DIR when set)")
@@ -117,5 +123,7 @@ def add_kg_parser(sub) -> None:
     p.set_defaults(func=_cmd_stats)
     p = kgsub.add_parser("text", help="print the plain-text description of genes")
     _common(p)
-    p.add_argument("genes", nargs="+", help="gene symbols (aliases are resolved)")
+    p.add_argument("genes", nargs="+",
+                   help="gene symbols, aliases or Ensembl ids (any case; unknown or ambiguous "
+                        "names are refused)")
     p.set_defaults(func=_cmd_text)

@@ -31,11 +31,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from pqstats._settings import SettingError
 from pqstats.knowledge._cache import cached, file_sha256
 from pqstats.knowledge.readers import read_corum, read_gmt_records
 from pqstats.knowledge.sources import source_files
 
-__all__ = ["LIBRARIES", "gene_sets", "library_sets"]
+__all__ = ["LIBRARIES", "LIBRARY_SOURCES", "allowed_libraries", "gene_sets", "library_sets"]
 
 #: Library name → one-line description.
 LIBRARIES: dict[str, str] = {
@@ -50,6 +51,14 @@ LIBRARIES: dict[str, str] = {
     "chea_2022": "Enrichr ChEA 2022 TF targets (non-commercial licence)",
 }
 
+#: Library → the knowledge source it is read from: the name ``PQSTATS_EXCLUDE_SOURCES``
+#: uses (``go`` covers the three GO libraries).
+LIBRARY_SOURCES: dict[str, str] = {
+    "go_bp": "go", "go_mf": "go", "go_cc": "go", "reactome": "reactome",
+    "hallmark": "hallmark", "corum": "corum", "enrichr_go_bp_2023": "enrichr_go_bp_2023",
+    "wikipathways_2023": "wikipathways_2023", "chea_2022": "chea_2022",
+}
+
 _GMT_SOURCE = {"reactome": "reactome", "hallmark": "hallmark",
                "enrichr_go_bp_2023": "enrichr_go_bp_2023",
                "wikipathways_2023": "wikipathways_2023", "chea_2022": "chea_2022"}
@@ -61,6 +70,38 @@ def _check_library(library: str) -> None:
     if library not in LIBRARIES:
         raise KeyError(f"unknown gene-set library {library!r}; choose one of "
                        f"{', '.join(LIBRARIES)}")
+    from pqstats.knowledge.graph import EXCLUDE_ENV, excluded_sources
+
+    if LIBRARY_SOURCES[library] in excluded_sources():
+        raise SettingError(
+            f"gene-set library {library!r} is excluded by {EXCLUDE_ENV}="
+            f"{','.join(sorted(excluded_sources()))} (source {LIBRARY_SOURCES[library]!r}); "
+            f"name another library, or unset {EXCLUDE_ENV} if its licence allows your use")
+
+
+def allowed_libraries(libraries: Iterable[str]) -> list[str]:
+    """``libraries`` less those whose source ``$PQSTATS_EXCLUDE_SOURCES`` leaves out.
+
+    For default library lists (``pqstats enrich``, ``pqstats gse``, the themes of
+    ``pqstats predict``): a library named explicitly and excluded is an error instead
+    (:func:`library_sets` raises).
+
+    Raises
+    ------
+    KeyError
+        An unknown library.
+    pqstats._settings.SettingError
+        The variable names an unknown source.
+    """
+    from pqstats.knowledge.graph import excluded_sources
+
+    libraries = list(libraries)
+    unknown = [name for name in libraries if name not in LIBRARIES]
+    if unknown:
+        raise KeyError(f"unknown gene-set library {', '.join(map(repr, unknown))}; choose "
+                       f"from {', '.join(LIBRARIES)}")
+    excluded = excluded_sources()
+    return [name for name in libraries if LIBRARY_SOURCES[name] not in excluded]
 
 
 def library_sets(
@@ -73,6 +114,13 @@ def library_sets(
     """A library's sets in official symbols (no size filter): name → sorted genes.
 
     Cached on disk keyed by the input files' sha256 and the options.
+
+    Raises
+    ------
+    KeyError
+        An unknown library.
+    pqstats._settings.SettingError
+        The library's source is left out by ``$PQSTATS_EXCLUDE_SOURCES``.
     """
     _check_library(library)
     from pqstats.knowledge.symbols import load_symbol_mapper

@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from pqstats._settings import EXCLUDE_SOURCES_ENV, SettingError, knowledge_dir, name_list
+from pqstats._settings import KNOWLEDGE_DIR_ENV as _KNOWLEDGE_DIR_ENV
 from pqstats.knowledge._cache import cached, file_sha256
 from pqstats.knowledge.readers import (
     read_bioplex,
@@ -97,10 +99,10 @@ DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
 )
 #: Environment variable naming sources to leave out of the default graph, comma-separated
 #: (e.g. ``PQSTATS_EXCLUDE_SOURCES=corum`` for commercial use: CORUM is CC BY-NC).
-EXCLUDE_ENV = "PQSTATS_EXCLUDE_SOURCES"
+EXCLUDE_ENV = EXCLUDE_SOURCES_ENV
 #: Environment variable naming a folder of your own knowledge files (standard names, see
 #: :data:`pqstats.knowledge.SOURCES`) that the default graph reads instead of the bundle.
-KNOWLEDGE_DIR_ENV = "PQSTATS_KNOWLEDGE_DIR"
+KNOWLEDGE_DIR_ENV = _KNOWLEDGE_DIR_ENV
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
 _CODE_VERSION = 3
@@ -358,9 +360,18 @@ def _type_order(t: str) -> tuple[int, str]:
 
 
 def excluded_sources() -> set[str]:
-    """Source names listed in ``$PQSTATS_EXCLUDE_SOURCES`` (lower-case; empty when unset)."""
-    return {s.strip().lower() for s in os.environ.get(EXCLUDE_ENV, "").split(",")
-            if s.strip()}
+    """Source names listed in ``$PQSTATS_EXCLUDE_SOURCES`` (lower-case; empty when unset).
+
+    This is the one reader of the variable: the graph, the models, the gene-set libraries
+    of ``enrich`` / ``gse`` and the report all ask it.
+
+    Raises
+    ------
+    pqstats._settings.SettingError
+        The variable names an unknown source (a typo such as ``corun`` must not let the
+        source through).
+    """
+    return set(name_list(EXCLUDE_ENV, GRAPH_SOURCES, "source"))
 
 
 def default_graph_sources() -> tuple[str, ...]:
@@ -376,13 +387,9 @@ def default_graph_sources() -> tuple[str, ...]:
         When the variable names an unknown source, or leaves no source.
     """
     excluded = excluded_sources()
-    unknown = sorted(excluded - set(GRAPH_SOURCES))
-    if unknown:
-        raise ValueError(f"{EXCLUDE_ENV} names unknown source(s) {unknown}; choose from "
-                         f"{', '.join(GRAPH_SOURCES)}")
     kept = tuple(s for s in DEFAULT_GRAPH_SOURCES if s not in excluded)
     if not kept:
-        raise ValueError(f"{EXCLUDE_ENV} leaves no knowledge source")
+        raise SettingError(f"{EXCLUDE_ENV} leaves no knowledge source")
     return kept
 
 
@@ -394,8 +401,15 @@ def files_read_by(sources: Sequence[str]) -> tuple[str, ...]:
 
 
 def default_bundle_dir() -> str | None:
-    """The folder named by ``$PQSTATS_KNOWLEDGE_DIR``, or None (use the verified bundle)."""
-    return os.environ.get(KNOWLEDGE_DIR_ENV) or None
+    """The folder named by ``$PQSTATS_KNOWLEDGE_DIR``, or None (use the verified bundle).
+
+    Raises
+    ------
+    pqstats._settings.SettingError
+        The variable names a file or a missing folder.
+    """
+    folder = knowledge_dir()
+    return None if folder is None else os.fspath(folder)
 
 
 def build_knowledge_graph(
@@ -536,6 +550,11 @@ class KnowledgeGraph:
         return str(self._d["term_type"][i - self._n_genes])
 
     # ------------------------------------------------------------ gene resolution
+    @property
+    def mapper(self) -> SymbolMapper:
+        """The symbol mapper the graph's genes were normalised with (loaded on first use)."""
+        return self._get_mapper()
+
     def _get_mapper(self) -> SymbolMapper:
         if self._mapper is None:
             path = self.meta.get("gene_info_path")
@@ -841,7 +860,7 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------ text
     def gene_text(self, symbol: object, *, max_terms: int = 10,
-                  max_interactors: int = 20) -> str:
+                  max_interactors: int = 20, strict: bool = False) -> str:
         """A deterministic plain-text description of a gene from the graph.
 
         Sections (each only when non-empty): symbol, full name and aliases; GO terms by
@@ -849,8 +868,19 @@ class KnowledgeGraph:
         pathways; hallmark sets; CORUM complexes (smallest first); physical interactors
         (most supporting PPI sources first, then alphabetical); TRRUST regulators and
         targets with their sign. Lists are cut at ``max_terms`` / ``max_interactors``
-        with the total given. An unknown gene gets a one-line text saying so.
+        with the total given.
+
+        With ``strict=False`` (for names from data files, as the models read them) an
+        alias several genes share takes the mapper's tie-break and an unknown gene gets a
+        one-line text saying so. With ``strict=True`` (for a name a person typed) the name
+        goes through :func:`pqstats.knowledge.symbols.resolve_gene_names`: any case is
+        accepted, and an unknown or ambiguous name raises
+        :class:`~pqstats.knowledge.symbols.UnknownGeneError` with the closest symbols.
         """
+        if strict:
+            from pqstats.knowledge.symbols import resolve_gene_names
+
+            symbol = resolve_gene_names([symbol], self.mapper, suggest=self.genes)[0]
         sym = self.resolve(symbol)
         if sym is None:
             mapped = self._get_mapper().normalise_one(symbol)

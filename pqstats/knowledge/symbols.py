@@ -29,9 +29,10 @@ genes that competed, so ambiguous resolutions stay visible in the report.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -39,7 +40,15 @@ import pandas as pd
 
 from pqstats.knowledge.readers import read_gene_info
 
-__all__ = ["SymbolMapper", "load_symbol_mapper", "RESOLUTION_METHODS"]
+__all__ = [
+    "SymbolMapper",
+    "load_symbol_mapper",
+    "RESOLUTION_METHODS",
+    "UnknownGeneError",
+    "AmbiguousGeneError",
+    "UnmeasuredGeneError",
+    "resolve_gene_names",
+]
 
 #: The resolution methods, in the order they are tried.
 RESOLUTION_METHODS: tuple[str, ...] = (
@@ -125,36 +134,62 @@ class SymbolMapper:
         return min(ids, key=lambda g: (not self._id_to_symbol[g].upper().startswith(q),
                                        not self._coding[g], g))
 
-    def _lookup(self, q: str) -> tuple[int | None, str, int]:
-        """(GeneID, method, n_candidates) for one cleaned query, hints not used."""
+    def _candidate_ids(self, q: str) -> tuple[list[int], str]:
+        """(every GeneID the cleaned query can mean, method), hints not used."""
         gid = self._symbol_to_id.get(q)
         if gid is not None:
-            return gid, "symbol", 1
+            return [gid], "symbol"
         if q.isdigit():
             g = int(q)
-            return (g, "entrez", 1) if g in self._id_to_symbol else (None, "unresolved", 0)
+            return ([g], "entrez") if g in self._id_to_symbol else ([], "unresolved")
         m = _ENSG.match(q)
         if m:
             ids = self._ensembl.get(m.group(1), [])
-            return (self._best(ids, q), "ensembl", len(ids)) if ids else (None,
-                                                                          "unresolved", 0)
+            return (ids, "ensembl") if ids else ([], "unresolved")
         if q.startswith("MT-"):
             ids = [g for g in self._synonyms.get("MT" + q[3:], []) if self._chrom[g] == "MT"]
             if ids:
-                return self._best(ids, q), "mitochondrial", len(ids)
+                return ids, "mitochondrial"
         ids = self._synonyms.get(q)
         if ids:
-            return self._best(ids, q), "synonym", len(ids)
+            return ids, "synonym"
         m = _ORF.match(q)
         if m:
             alt = f"C{m.group(1)}orf{m.group(2)}"
             gid = self._symbol_to_id.get(alt)
             if gid is not None:
-                return gid, "orf-case", 1
+                return [gid], "orf-case"
             ids = self._synonyms.get(alt)
             if ids:
-                return self._best(ids, alt), "orf-case", len(ids)
-        return None, "unresolved", 0
+                return ids, "orf-case"
+        return [], "unresolved"
+
+    def _lookup(self, q: str) -> tuple[int | None, str, int]:
+        """(GeneID, method, n_candidates) for one cleaned query, hints not used."""
+        ids, method = self._candidate_ids(q)
+        if not ids:
+            return None, "unresolved", 0
+        return self._best(ids, q), method, len(ids)
+
+    def candidates(self, query: object) -> tuple[list[str], str]:
+        """Every official symbol ``query`` can mean, without a tie-break, and how.
+
+        Unlike :meth:`resolve` (which picks one gene deterministically, as the readers of
+        the knowledge sources need), this lists all genes an alias or Ensembl id names,
+        so a caller taking names from a person can refuse an ambiguous one. Surrounding
+        spaces are ignored.
+
+        Returns
+        -------
+        (symbols, method)
+            Sorted by GeneID; ``([], "unresolved")`` when nothing matches. ``method`` is
+            one of :data:`RESOLUTION_METHODS` (never ``ensembl-hint``).
+        """
+        q = "" if query is None else str(query).strip()
+        if q in _MISSING:
+            return [], "unresolved"
+        ids, method = self._candidate_ids(q)
+        return list(dict.fromkeys(self._id_to_symbol[g] for g in ids)), method
 
     # ------------------------------------------------------------------ public
     def resolve(
@@ -288,3 +323,167 @@ def load_symbol_mapper(path: str | os.PathLike | None = None) -> SymbolMapper:
         path = fetch_source("gene_info")[0]
     path = os.fspath(path)
     return _cached_mapper(path, os.stat(path).st_mtime_ns)
+
+
+# ============================================================ names given by a person
+class UnknownGeneError(KeyError, ValueError):
+    """A gene name that cannot be used: unknown, ambiguous, or outside what is scored.
+
+    The message names every such name (with the closest known symbols), so a list is
+    corrected in one go. ``names`` holds the offending names as given.
+    """
+
+    def __init__(self, message: str, names: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.names = list(names)
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class AmbiguousGeneError(UnknownGeneError):
+    """An alias or Ensembl id that several genes share: pqstats refuses to guess."""
+
+
+class UnmeasuredGeneError(UnknownGeneError):
+    """A real gene that the screen never measured: it has no outcome to learn from."""
+
+
+_MAX_LISTED = 20
+
+
+def _canonical_spellings(mapper: SymbolMapper, among: Sequence[str]) -> dict[str, str]:
+    """Official symbol → the first name of ``among`` that means it (in its own spelling).
+
+    A name that resolves to no gene stands for itself (a gene programme, say).
+    """
+    todo = [name for name in among if name not in mapper]
+    canon = dict(zip(todo, mapper.normalise(todo), strict=True))
+    out: dict[str, str] = {}
+    for name in among:
+        sym = name if name in mapper else canon[name]
+        out.setdefault(sym if sym is not None else name, name)
+    return out
+
+
+def _suggest(query: str, pool: Sequence[str]) -> list[str]:
+    upper = {p.upper(): p for p in pool}
+    return [upper[m] for m in difflib.get_close_matches(query.upper(), list(upper), n=3,
+                                                         cutoff=0.75)]
+
+
+def resolve_gene_names(
+    names: Iterable[object],
+    mapper: SymbolMapper,
+    *,
+    among: Sequence[str] | None = None,
+    where: str = "an NCBI gene",
+    why: str = "",
+    what: str = "gene",
+    outside: type[UnknownGeneError] = UnknownGeneError,
+    suggest: Collection[str] | None = None,
+) -> list[str]:
+    """Resolve gene names typed by a person, or refuse them with a clear message.
+
+    The one resolver behind every command and function that takes a gene from a user
+    (``predict``, ``explain``, ``prioritise``, ``summer prompt``, ``kg text``). For each
+    name, after stripping surrounding spaces:
+
+    1. a name of ``among`` (e.g. the screen's own spelling, ``GARS``) is kept as it is,
+       and one that differs from it only in case (``gars``) becomes it;
+    2. otherwise :meth:`SymbolMapper.candidates` lists the genes it can mean (official
+       symbol, Entrez or Ensembl id, alias, previous symbol), retried in upper case
+       (``myc`` → ``MYC``);
+    3. no gene → unknown (the closest symbols are suggested); several genes → ambiguous
+       (the candidates are named: pqstats does not guess); one gene → its official
+       symbol, written as ``among`` writes it (``GARS1`` → ``GARS`` when the screen says
+       ``GARS``); a gene not in ``among`` is refused with ``outside``.
+
+    Parameters
+    ----------
+    names : iterable
+        The names, in order.
+    mapper : SymbolMapper
+        The symbol mapper of the knowledge graph (``kg.mapper``).
+    among : sequence of str, optional
+        The names a result must be one of, in the spelling to return; earlier names win
+        when two mean the same gene. None: any official NCBI symbol.
+    where : str
+        What ``among`` is, for messages: ``"a gene of the knowledge graph"``.
+    why : str
+        Appended to the message of a gene outside ``among`` (what follows from it).
+    what : str
+        What a name is, for the message about several: ``"candidate"``.
+    outside : type
+        The error for a known gene outside ``among``.
+    suggest : collection of str, optional
+        Where close matches are looked for; default ``among`` (or every symbol).
+
+    Returns
+    -------
+    list of str
+        One resolved name per input name (duplicates are kept).
+
+    Raises
+    ------
+    UnknownGeneError
+        Listing every name that cannot be used; :class:`AmbiguousGeneError` when all of
+        them are ambiguous, ``outside`` when all are known genes outside ``among``.
+    """
+    names = list(names)
+    spell = _canonical_spellings(mapper, among) if among is not None else None
+    exact = set(among) if among is not None else set()
+    folded: dict[str, str] = {}
+    if among is not None:
+        for name in among:
+            folded.setdefault(name.lower(), name)
+    pool = list(suggest) if suggest is not None else (
+        list(among) if among is not None else sorted(mapper.symbols))
+    out: list[str] = []
+    problems: list[tuple[type[UnknownGeneError], str, str]] = []  # (kind, name, text)
+    for raw in names:
+        q = "" if raw is None else str(raw).strip()
+        if not q:
+            problems.append((UnknownGeneError, q, "an empty gene name"))
+            continue
+        if q in exact or q.lower() in folded:
+            name = q if q in exact else folded[q.lower()]
+            # an official symbol is written as among first writes its gene (CARS1 -> CARS)
+            out.append(spell.get(name, name) if spell is not None and name in mapper
+                       else name)
+            continue
+        cands, _ = mapper.candidates(q)
+        if not cands and q.upper() != q:
+            cands, _ = mapper.candidates(q.upper())
+        if not cands:
+            close = _suggest(q, pool)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            problems.append((UnknownGeneError, q,
+                             f"{q!r} is not {where} (no NCBI symbol, alias or Ensembl id "
+                             f"matches it{hint})"))
+            continue
+        if len(cands) > 1:
+            problems.append((AmbiguousGeneError, q,
+                             f"{q!r} is ambiguous: it names {len(cands)} genes "
+                             f"({', '.join(cands)}); give the official symbol"))
+            continue
+        sym = cands[0]
+        if spell is None:
+            out.append(sym)
+        elif sym in spell:
+            out.append(spell[sym])
+        else:
+            problems.append((outside, q, f"{q!r} ({sym}) is not {where}{why}"
+                             if sym != q else f"{q!r} is not {where}{why}"))
+    if not problems:
+        return out
+    kinds = {k for k, _, _ in problems}
+    cls = kinds.pop() if len(kinds) == 1 else UnknownGeneError
+    texts = [t for _, _, t in problems]
+    if len(texts) == 1:
+        message = texts[0]
+    else:
+        listed = "; ".join(texts[:_MAX_LISTED])
+        more = f"; and {len(texts) - _MAX_LISTED} more" if len(texts) > _MAX_LISTED else ""
+        message = f"{len(texts)} {what} names cannot be used: {listed}{more}"
+    raise cls(message, [n for _, n, _ in problems])

@@ -7,7 +7,14 @@ import json
 import sys
 import time
 
-from pqstats._args import name_list
+from pqstats._checks import (
+    int_at_least,
+    name_list,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 
 __all__ = ["add_summer_parser", "make_client"]
 
@@ -90,18 +97,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_prompt(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from pqstats.features.pairs import load_graph
+    from pqstats.predict import resolve_perturbation, resolve_readout_genes
     from pqstats.screens import load_pairs, resolve_screen
     from pqstats.summer.run import SummerConfig, SummerPredictor
 
     args.dataset = resolve_screen(args.dataset)
     pairs = load_pairs(args.dataset, args.task)
+    kg = load_graph()
+    # the names resolve as in predict / explain: the screen's spelling, any case, aliases
+    pert = resolve_perturbation(kg, args.pert, set(pairs["pert"]))
+    gene = resolve_readout_genes(args.dataset, [args.gene], kg)[0]
     train = pairs[pairs["split"] == "train"]
-    model = SummerPredictor(_NoClient(), args.dataset, args.task, kg=load_graph(),
+    model = SummerPredictor(_NoClient(), args.dataset, args.task, kg=kg,
                             config=SummerConfig(n_examples=args.examples)).fit(train)
-    import pandas as pd
-
-    prompt = model.prompts(pd.DataFrame({"pert": [args.pert], "gene": [args.gene]}))[0]
+    prompt = model.prompts(pd.DataFrame({"pert": [pert], "gene": [gene]}))[0]
     if args.chat:
         print(json.dumps(prompt.messages(), indent=2))
     else:
@@ -136,11 +148,14 @@ def _backend(p: argparse.ArgumentParser) -> None:
                         "(instruction-tuned models)")
     p.add_argument("--model-name", default=None,
                    help="name for tables and the cache (default: from the file / server)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (server)")
-    p.add_argument("--retries", type=int, default=2, help="retries per request (server)")
-    p.add_argument("--concurrency", type=int, default=2, help="requests in flight (server)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (in-process)")
-    p.add_argument("--n-ctx", type=int, default=2048, help="context length (in-process)")
+    p.add_argument("--timeout", type=positive_float, default=120.0,
+                   help="seconds per request (server)")
+    p.add_argument("--retries", type=non_negative_int, default=2,
+                   help="retries per request (server)")
+    p.add_argument("--concurrency", type=positive_int, default=2,
+                   help="requests in flight (server)")
+    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads (in-process)")
+    p.add_argument("--n-ctx", type=positive_int, default=2048, help="context length (in-process)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--cache-dir", default=None,
                    help="reply cache folder (default: data/cache/llm)")
@@ -158,33 +173,41 @@ def add_summer_parser(sub) -> None:
     p.add_argument("--tasks", type=name_list, default=["de", "dir", "gse"],
                    help="comma-separated from de, dir, gse (the K562 gene-set clusters, "
                         "whatever --dataset is; default: all three)")
-    p.add_argument("--n-pairs", type=int, default=200,
+    p.add_argument("--n-pairs", type=int_at_least(2), default=200,
                    help="test pairs per task: all test pairs of random scorable genes")
-    p.add_argument("--sample-seed", type=int, default=0, help="seed of the gene sample")
-    p.add_argument("--gse-clusters", type=int, default=None,
+    p.add_argument("--sample-seed", type=non_negative_int, default=0,
+                   help="seed of the gene sample")
+    p.add_argument("--gse-clusters", type=positive_int, default=None,
                    help="first N labelled clusters of each kind (default: all 52 + 25)")
-    p.add_argument("--samples", type=int, default=3, help="answers sampled per pair")
-    p.add_argument("--examples", type=int, default=8, help="retrieved training outcomes")
-    p.add_argument("--reasoning-tokens", type=int, default=48,
+    p.add_argument("--samples", type=positive_int, default=3, help="answers sampled per pair")
+    p.add_argument("--examples", type=non_negative_int, default=8,
+                   help="retrieved training outcomes (0: none)")
+    p.add_argument("--reasoning-tokens", type=positive_int, default=48,
                    help="token budget of the chain of thought")
-    p.add_argument("--temperature", type=float, default=0.7)
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (sample i: seed + i)")
+    p.add_argument("--temperature", type=non_negative_float, default=0.7,
+                   help="sampling temperature of the chain of thought (0: greedy)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="sampling seed (sample i: seed + i)")
     p.add_argument("--condense", action="store_true",
                    help="let the model condense the gene descriptions first")
     p.add_argument("--no-semantic", action="store_true",
                    help="GSE: skip the MiniLM similarity (no 'text' extra needed)")
-    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--n-boot", type=positive_int, default=1000,
+                   help="bootstrap resamples over genes")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _backend(p)
     p.set_defaults(func=_cmd_run)
     p = ssub.add_parser("prompt", help="print the prompt of one pair (no model needed)")
-    p.add_argument("pert", help="the knocked-down gene")
-    p.add_argument("gene", help="the measured gene")
+    p.add_argument("pert", help="the knocked-down gene (symbol, alias or Ensembl id; any "
+                                "case)")
+    p.add_argument("gene", help="the measured gene: one the screen measured (a programme "
+                                "for a screen that reads out programmes)")
     p.add_argument("--dataset", default="k562", metavar="SCREEN",
                    help="a registered screen (`pqstats screen list`; default k562)")
     p.add_argument("--task", default="de", choices=["de", "dir"])
-    p.add_argument("--examples", type=int, default=8)
+    p.add_argument("--examples", type=non_negative_int, default=8,
+                   help="retrieved training outcomes (0: none)")
     p.add_argument("--chat", action="store_true", help="as chat messages (JSON)")
     p.set_defaults(func=_cmd_prompt)
     p = ssub.add_parser("model", help="assemble the default model into the data cache and "
