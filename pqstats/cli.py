@@ -521,8 +521,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         name = type(err).__name__
-        command = " ".join(c for c in (args.command, getattr(args, "kg_command", None),
-                                       getattr(args, "summer_command", None)) if c)
+        nested = [v for k, v in vars(args).items() if k.endswith("_command") and v]
+        command = " ".join([args.command, *nested])  # e.g. "kg text", "screen remove"
         print(f"pqstats {command}: error: {err}", file=sys.stderr)
         hint = _HINTS.get(name)
         print(f"hint: {hint}" if hint else "hint: rerun with --debug for the traceback",

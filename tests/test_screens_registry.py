@@ -143,7 +143,8 @@ def _error(capsys, argv: list[str]) -> str:
     code = main(argv)
     err = capsys.readouterr().err.splitlines()
     assert code == 2, err
-    prefix = f"pqstats {argv[0]}: error: "
+    command = " ".join(argv[:2]) if argv[0] in ("summer", "screen", "kg") else argv[0]
+    prefix = f"pqstats {command}: error: "
     assert err[0].startswith(prefix) and err[1].startswith("hint: ")
     return err[0][len(prefix):]
 

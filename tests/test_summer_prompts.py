@@ -205,7 +205,7 @@ def test_retrieval_never_uses_the_query_perturbation_or_test_pairs():
     assert "P1" not in set(r.retrieve("P1", "G")["pert"])
     mixed = train.copy()
     mixed.loc[0, "split"] = "test"
-    with pytest.raises(ValueError, match="only from the training split"):
+    with pytest.raises(ValueError, match="test labels reach only the scorer"):
         ExampleRetriever(_toy_profiles()).fit(mixed)
     with pytest.raises(RuntimeError, match="fit"):
         ExampleRetriever(_toy_profiles()).retrieve("Q", "G")
