@@ -434,6 +434,8 @@ _HINTS = {
     "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
     "DatasetError": "see `pqstats benchmark --help` for the known datasets and tasks",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
+    "ScreenImportError": "`pqstats screen import -h` describes the three formats and "
+                         "their columns",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
 }

@@ -113,7 +113,11 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
                                 "use --format h5ad")
     try:
         if kind == "parquet":
-            return pd.read_parquet(path)
+            try:
+                return pd.read_parquet(path)
+            except ImportError as err:
+                raise ScreenImportError(f"reading {path.name} (parquet) needs pyarrow: "
+                                        "`pip install pyarrow`, or save it as CSV") from err
         with open(path, encoding="utf-8", errors="replace") as fh:
             first = fh.readline()
         sep = "\t" if first.count("\t") > first.count(",") else ","
