@@ -25,6 +25,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         description=args.description, study=args.study, fdr=args.fdr,
         min_abs_log2fc=args.min_abs_log2fc, max_positives=args.max_positives,
         negatives_per_positive=args.negatives_per_positive, min_cells=args.min_cells,
+        min_expected_count=args.min_expected_count,
         negative_min_pvalue=args.negative_min_p,
         sample_seed=args.sample_seed, overwrite=args.overwrite)
     c = result.counts
@@ -71,6 +72,9 @@ def add_import_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
                         "pseudobulks (needs replicates)")
     p.add_argument("--min-cells", type=int, default=10, metavar="N",
                    help="h5ad: fewest cells per perturbation (default: %(default)s)")
+    p.add_argument("--min-expected-count", type=float, default=10.0, metavar="C",
+                   help="h5ad: test a gene for a perturbation only when its cells hold about "
+                        "C counts of it (default: %(default)s)")
     p.add_argument("--test-fraction", type=float, default=0.2, metavar="F",
                    help="share of perturbations held out as test (default: %(default)s)")
     p.add_argument("--split-seed", type=int, default=0, metavar="N")

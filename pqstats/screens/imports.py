@@ -310,10 +310,16 @@ def _stats_input(path: Path) -> tuple[pd.DataFrame, dict[str, str] | None, dict]
 
 def _h5ad_input(path: Path, *, pert_column: str | None, control: str,
                 replicate_column: str | None, min_cells: int, method: str,
-                chunk_rows: int) -> tuple[pd.DataFrame, dict]:
+                min_expected_count: float, chunk_rows: int) -> tuple[pd.DataFrame, dict]:
     import anndata
 
-    from pqstats.screens._de import CountsError, accumulate, deseq2_tests, welch_tests
+    from pqstats.screens._de import (
+        CountsError,
+        accumulate,
+        deseq2_tests,
+        testable_pairs,
+        welch_tests,
+    )
 
     if _sniff(path) != "hdf5":
         raise ScreenImportError(f"{path.name} is not an h5ad (HDF5) file; use --format pairs "
@@ -383,10 +389,13 @@ def _h5ad_input(path: Path, *, pert_column: str | None, control: str,
             adata.file.close()
     test = welch_tests if method == "t-test" else deseq2_tests
     stats = test(sums, ctrl, genes)
+    testable = testable_pairs(sums, ctrl, min_expected_count)
+    stats = stats[testable]
     counts = {"cells": int(len(labels)), "control_cells": int(n_cells[ctrl]),
               "genes_measured": int(len(genes)), "pert_column": pert_column,
               "min_cells_seen": int(np.delete(n_cells, ctrl).min()) if len(groups) > 1 else 0,
-              "pseudobulk_samples": int(len(samples))}
+              "pseudobulk_samples": int(len(samples)),
+              "untestable_pairs": int((~testable).sum())}
     return stats, counts
 
 
@@ -496,6 +505,7 @@ def import_screen(
     negative_min_pvalue: float = 0.2,
     sample_seed: int = 0,
     min_cells: int = 10,
+    min_expected_count: float = 10.0,
     chunk_rows: int = 10_000,
     data_dir: str | os.PathLike | None = None,
     overwrite: bool = False,
@@ -540,6 +550,11 @@ def import_screen(
         Seed of the negatives' sampling.
     min_cells : int
         ``h5ad``: fewest cells a perturbation (and the control) may have.
+    min_expected_count : float
+        ``h5ad``: a (perturbation, gene) pair is tested only when the perturbation's
+        cells hold, on average, this many counts of the gene under the larger of the
+        two group means (:func:`~pqstats.screens._de.testable_pairs`); others are left
+        out of the labels (counted as ``untestable_pairs``).
     chunk_rows : int
         ``h5ad``: cells read at a time.
     data_dir : path-like, optional
@@ -600,13 +615,14 @@ def import_screen(
             stats, extra = _h5ad_input(path, pert_column=pert_column, control=control,
                                        replicate_column=replicate_column,
                                        min_cells=min_cells, method=method,
+                                       min_expected_count=min_expected_count,
                                        chunk_rows=chunk_rows)
             split = None
         de, direction = label_pairs(stats, rule)
         de = de.astype({"pert": str, "gene": str})
         direction = direction.astype({"pert": str, "gene": str})
         rule_text = rule.describe()
-        measured = (pd.unique(stats["pert"].astype(str)), pd.unique(stats["gene"].astype(str)))
+        measured = tuple(np.asarray(pd.unique(stats[c]), dtype=str) for c in ("pert", "gene"))
         counts["perts_without_pairs"] = int(len(set(measured[0]) - set(de["pert"])))
     counts.update(extra)
     if not len(de):
@@ -617,9 +633,11 @@ def import_screen(
         has = de.groupby("pert")["label"].max() > 0
         split = split_perturbations(has.index.to_numpy(), has.to_numpy(), test_fraction,
                                     split_seed)
-    missing = sorted(set(de["pert"]) - set(split))
+    missing = sorted(set(de["pert"]).union(direction["pert"] if direction is not None else [])
+                     - set(split))
     if missing:
-        raise ScreenImportError(f"{path.name}: perturbations {missing[:5]} have no split")
+        raise ScreenImportError(f"{path.name}: perturbations {missing[:5]} have no split "
+                                "(a Dir perturbation must also be in the DE table)")
     de = _with_split(de, split)
     direction = None if direction is None else _with_split(direction, split)
     (de, direction), names = _rename([de, direction], measured)
@@ -639,8 +657,9 @@ def import_screen(
                "replicate_column": replicate_column, "method": method,
                "test_fraction": test_fraction, "split_seed": split_seed,
                "split_source": "file" if counts["split_from_file"] else "seeded",
-               "min_cells": min_cells, **{k: v for k, v in rule.as_dict().items()
-                                           if k != "seed"}, "sample_seed": sample_seed}
+               "min_cells": min_cells, "min_expected_count": min_expected_count,
+               **{k: v for k, v in rule.as_dict().items() if k != "seed"},
+               "sample_seed": sample_seed}
     manifest = _manifest(
         name=name, cell_line=cell_line.strip(),
         description=description or f"{cell_line.strip()} screen imported from {path.name} "
