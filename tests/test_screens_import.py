@@ -441,11 +441,14 @@ BAD = {
         lambda t, h: dict(path=h, method="deseq2"), r"deseq2 needs at least 2 replicate"),
     "normalised, not counts": (
         lambda t, h: dict(path=_normalised_h5ad(t)), r"not raw counts"),
+    "column-wise h5ad": (
+        lambda t, h: dict(path=_normalised_h5ad(t, csc=True)), r"stored column-wise \(CSC\)"),
 }
 
 
-def _normalised_h5ad(tmp_path):
-    ad = anndata.AnnData(np.full((40, 3), 0.5, dtype=np.float32),
+def _normalised_h5ad(tmp_path, csc=False):
+    x = np.full((40, 3), 0.5, dtype=np.float32)
+    ad = anndata.AnnData(sp.csc_matrix(x) if csc else x,
                          obs=pd.DataFrame({"gene": ["non-targeting"] * 20 + ["A"] * 20},
                                           index=[f"c{i}" for i in range(40)]),
                          var=pd.DataFrame(index=["x", "y", "z"]))

@@ -378,6 +378,10 @@ def _h5ad_input(path: Path, *, pert_column: str | None, control: str,
                     f"{path.name}: method deseq2 needs at least 2 replicate pseudobulks per "
                     f"perturbation and control; {len(short)} have one (e.g. {short[:5]}); "
                     "pass --replicate-column, or use method t-test")
+        if getattr(adata.X, "format", None) == "csc":
+            raise ScreenImportError(
+                f"{path.name}: X is stored column-wise (CSC), which cannot be read by cells "
+                "without loading it whole; save it as CSR (adata.X = adata.X.tocsr())")
         try:
             sums = accumulate(adata.X, group_codes, groups, sample_codes, samples,
                               chunk_rows=chunk_rows)
