@@ -423,7 +423,7 @@ def _add_knockdown(sub) -> None:
 def _add_screen(sub) -> None:
     from pqstats.screens.cli import add_screen_parser
 
-    add_screen_parser(sub)  # screen list / show / remove
+    add_screen_parser(sub)  # screen import / list / show / remove
 
 
 # --- main --------------------------------------------------------------------------
@@ -495,6 +495,8 @@ _HINTS = {
     "InputFileError": "fix the file as the message says (`pqstats COMMAND -h` describes "
                       "each input)",
     "LLMUnavailableError": "start the model server (or check --server / --model) and rerun",
+    "ScreenImportError": "`pqstats screen import -h` describes the three formats and "
+                         "their columns",
     "UnknownGeneError": "use an NCBI symbol, alias or Ensembl id of the knowledge graph "
                         "(`pqstats kg text GENE` shows what it knows about a gene)",
     "AmbiguousGeneError": "give the official NCBI symbol of the gene you mean (`pqstats kg "

@@ -10,13 +10,16 @@ Every module asks this registry; none lists screen names.
   screen names), listing and removal;
 * :mod:`~pqstats.screens.perturbqa` — the PerturbQA files (sha256, fetch) and screens;
 * :mod:`~pqstats.screens.tables` — the pair-table format and its validation;
-* :mod:`~pqstats.screens.load` — :func:`load_de`, :func:`load_dir` for any screen.
+* :mod:`~pqstats.screens.load` — :func:`load_de`, :func:`load_dir` for any screen;
+* :mod:`~pqstats.screens.imports` — :func:`import_screen`: a lab's own screen (pair
+  labels, per-perturbation DE statistics, or an h5ad of cells) becomes a registered one.
 
 >>> from pqstats.screens import get_screen
 >>> get_screen(" K562 ").study
 'replogle2022_k562'
 """
 
+from pqstats.screens.imports import ImportedScreen, ScreenImportError, import_screen
 from pqstats.screens.load import (
     available_screens,
     load_de,
@@ -46,7 +49,8 @@ from pqstats.screens.registry import (
 from pqstats.screens.tables import PAIR_COLUMNS, TASKS, DatasetError, read_pairs, validate_pairs
 
 __all__ = [
-    "PAIR_COLUMNS", "READOUTS", "REGISTRY", "TASKS", "DatasetError", "Screen", "ScreenFile",
+    "PAIR_COLUMNS", "READOUTS", "REGISTRY", "TASKS", "DatasetError", "ImportedScreen",
+    "Screen", "ScreenFile", "ScreenImportError", "import_screen",
     "ScreenReadoutError", "UnknownScreenError", "available_screens", "broken_screens",
     "builtin_screens", "fetch", "fetch_all", "get_screen", "list_screens", "load_de",
     "load_dir", "load_gse", "load_pairs", "load_programs", "measured_genes",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from pqstats.screens.import_cli import add_import_parser
+
 __all__ = ["add_screen_parser"]
 
 
@@ -72,15 +74,13 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def add_screen_parser(sub) -> argparse._SubParsersAction:
-    """Add ``screen`` with ``list``, ``show`` and ``remove``; return its subparsers.
-
-    ``pqstats screen import`` is added to the returned subparsers object by the import
-    module, next to these.
-    """
+    """Add ``screen`` with ``import``, ``list``, ``show`` and ``remove``; return its
+    subparsers."""
     screen = sub.add_parser("screen", help="the registered screens: list, show, remove "
                                            "(built-in PerturbQA screens and imported ones)")
     ssub = screen.add_subparsers(dest="screen_command", metavar="SCREEN_COMMAND",
                                  required=True)
+    add_import_parser(ssub)
     p = ssub.add_parser("list", help="every registered screen, one line each")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_list)

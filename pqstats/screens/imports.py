@@ -1,0 +1,676 @@
+"""Import a user's screen: pair labels, per-perturbation DE statistics, or cells.
+
+:func:`import_screen` turns one of three inputs into the pair tables of a screen and
+writes them, with a manifest, under ``$PQSTATS_DATA/screens/NAME/`` (the layout the
+screen registry reads; ``load_de(NAME)`` / ``load_dir(NAME)`` then return them):
+
+``pairs``
+    ``pert, gene, label`` (0/1), optionally ``direction`` (``up``/``down`` or 1/0, on
+    label-1 rows) and ``split`` (``train``/``test``); CSV, TSV or parquet. ``dir_file``
+    takes a separate Dir table ``pert, gene, label[, split]`` (the PerturbQA layout).
+``stats``
+    Per-perturbation DE results in long form: perturbation, gene, log2 fold change and
+    p-value and/or adjusted p-value, with the column names of scanpy's
+    ``sc.get.rank_genes_groups_df`` (``group, names, logfoldchanges, pvals, pvals_adj``),
+    of pydeseq2's results (``log2FoldChange, pvalue, padj``) or plain ones
+    (:data:`STATS_ALIASES`). Labelled by :class:`~pqstats.screens._labels.LabelRule`.
+``h5ad``
+    Single cells (raw counts in ``X``), a perturbation column, control cells and
+    optionally replicates; read in row chunks (backed mode), tested per perturbation
+    against control (:mod:`pqstats.screens._de`), then labelled as ``stats``.
+
+The split is by perturbation (seeded, ``test_fraction`` held out, no-effect
+perturbations split like the others); a ``split`` column in the file takes precedence.
+Names are resolved against the knowledge graph (:mod:`pqstats.screens._names`): unknown
+names are kept, counted and reported in the returned manifest, never dropped.
+
+Writes are atomic: everything is built in a hidden ``screens/.NAME.tmp-*`` folder,
+manifest last, then renamed into place; a failure or an interrupt removes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pqstats.screens._labels import LabelRule, label_pairs, split_perturbations
+from pqstats.screens.registry import builtin_screens, normalise_screen_name
+
+__all__ = [
+    "FORMATS",
+    "DE_METHODS",
+    "PERT_COLUMNS",
+    "STATS_ALIASES",
+    "ImportedScreen",
+    "ScreenImportError",
+    "import_screen",
+]
+
+FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad")
+DE_METHODS: tuple[str, ...] = ("t-test", "deseq2")
+#: Perturbation columns of an h5ad, tried in this order when none is named.
+PERT_COLUMNS: tuple[str, ...] = ("gene", "perturbation", "target_gene", "gene_target")
+#: Accepted column names of a ``stats`` table, per meaning (first match wins).
+STATS_ALIASES: dict[str, tuple[str, ...]] = {
+    "pert": ("pert", "perturbation", "group", "target_gene", "gene_target"),
+    "gene": ("gene", "names", "gene_name", "gene_symbol"),
+    "log2fc": ("log2fc", "logfoldchanges", "log2FoldChange", "log2_fold_change", "lfc"),
+    "pvalue": ("pvalue", "pvals", "pval", "p_value"),
+    "padj": ("padj", "pvals_adj", "fdr", "qvalue", "p_adj"),
+    "split": ("split",),
+}
+_PAIRS_COLUMNS = ("pert", "gene", "label", "direction", "split")
+_NAME = re.compile(r"^[a-z0-9_]+$")
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_PARQUET_MAGIC = b"PAR1"
+_UP = {"up": 1, "1": 1, "1.0": 1, "down": 0, "0": 0, "0.0": 0}
+
+
+class ScreenImportError(ValueError):
+    """A screen cannot be imported as asked; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class ImportedScreen:
+    """Result of :func:`import_screen`: where the screen lives and its manifest."""
+
+    name: str
+    path: Path
+    manifest: dict
+
+    @property
+    def counts(self) -> dict:
+        """The labelling counts (pairs, positives, unknown names, ...)."""
+        return self.manifest["labelling"]["counts"]
+
+
+# ------------------------------------------------------------------ small helpers
+def _sniff(path: Path) -> str:
+    """``"hdf5"``, ``"parquet"`` or ``"text"`` from the file's first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_HDF5_MAGIC):
+        return "hdf5"
+    if head.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    return "text"
+
+
+def _read_table(path: Path, what: str) -> pd.DataFrame:
+    kind = _sniff(path)
+    if kind == "hdf5":
+        raise ScreenImportError(f"{path.name} is an HDF5 (h5ad) file, not a {what} table; "
+                                "use --format h5ad")
+    try:
+        if kind == "parquet":
+            try:
+                return pd.read_parquet(path)
+            except ImportError as err:
+                raise ScreenImportError(f"reading {path.name} (parquet) needs pyarrow: "
+                                        "`pip install pyarrow`, or save it as CSV") from err
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline()
+        sep = "\t" if first.count("\t") > first.count(",") else ","
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                           na_values=["", "NA", "NaN", "nan"])
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
+        raise ScreenImportError(f"{path.name} is not a readable CSV, TSV or parquet "
+                                f"{what} table ({err})") from err
+
+
+def _infer_format(path: Path) -> str:
+    if _sniff(path) == "hdf5":
+        return "h5ad"
+    cols = set(_read_table(path, "pairs or stats").columns)
+    if "label" in cols:
+        return "pairs"
+    if cols & set(STATS_ALIASES["log2fc"]):
+        return "stats"
+    raise ScreenImportError(
+        f"cannot tell the format of {path.name} (columns {sorted(cols)[:8]}): a pairs table "
+        "has pert,gene,label; a stats table has a log2 fold change column; pass --format")
+
+
+def _check_name(name: str, root: Path, overwrite: bool) -> None:
+    if isinstance(name, str) and normalise_screen_name(name) in {
+            s.name for s in builtin_screens()}:
+        raise ScreenImportError(f"{name!r} is the built-in screen "
+                                f"{normalise_screen_name(name)!r}; choose another name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ScreenImportError(f"screen name {name!r} must be lower-case letters, digits "
+                                "and _ only (e.g. 'my_screen')")
+    if name in {s.name for s in builtin_screens()}:
+        raise ScreenImportError(f"{name!r} is a built-in screen; choose another name")
+    if (root / name).exists() and not overwrite:
+        raise ScreenImportError(f"screen {name!r} already exists in {root}; pass "
+                                "overwrite=True (--overwrite) to replace it, or choose "
+                                "another name")
+
+
+def _numeric(series: pd.Series, column: str, source: str) -> np.ndarray:
+    values = pd.to_numeric(series, errors="coerce").to_numpy(float)
+    bad = np.isnan(values)
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5].tolist()
+        raise ScreenImportError(
+            f"{source}: {int(bad.sum())} rows have a missing or non-numeric {column} "
+            f"(rows {rows}, values {series.iloc[rows].tolist()}); drop or fix them (genes a "
+            "method did not test, e.g. pydeseq2's NaN, are not DE: remove those rows)")
+    return values
+
+
+def _no_duplicates(df: pd.DataFrame, source: str) -> None:
+    dup = df.duplicated(["pert", "gene"])
+    if dup.any():
+        first = df.loc[dup, ["pert", "gene"]].head(3).to_records(index=False).tolist()
+        raise ScreenImportError(f"{source}: {int(dup.sum())} duplicated (pert, gene) pairs, "
+                                f"e.g. {first}; keep one row per pair")
+
+
+def _given_split(df: pd.DataFrame, source: str) -> dict[str, str] | None:
+    if "split" not in df:
+        return None
+    split = df["split"].astype(str).str.strip().str.lower()
+    bad = ~split.isin(["train", "test"])
+    if bad.any():
+        raise ScreenImportError(f"{source}: split must be train or test; found "
+                                f"{sorted(df.loc[bad, 'split'].astype(str).unique())[:5]}")
+    per = split.groupby(df["pert"].to_numpy()).agg(["nunique", "first"])
+    both = per.index[per["nunique"] > 1]
+    if len(both):
+        raise ScreenImportError(f"{source}: perturbations in both train and test, e.g. "
+                                f"{list(both[:5])}; the split must be by perturbation")
+    return per["first"].to_dict()
+
+
+# ------------------------------------------------------------------ the three formats
+def _pairs_input(path: Path, dir_file: Path | None) -> tuple[pd.DataFrame, pd.DataFrame | None,
+                                                                dict[str, str] | None, dict]:
+    df = _read_table(path, "pairs")
+    unknown = [c for c in df.columns if c not in _PAIRS_COLUMNS]
+    missing = [c for c in ("pert", "gene", "label") if c not in df.columns]
+    if unknown or missing:
+        stats_like = set(df.columns) & set(STATS_ALIASES["log2fc"])
+        hint = ("; it looks like DE statistics: use --format stats" if stats_like else
+                f"; a pairs table has columns {', '.join(_PAIRS_COLUMNS)} (label, "
+                "direction and split as described in `pqstats screen import -h`)")
+        problem = (f"unknown column(s) {unknown}" if unknown else "") + (
+            f"{' and ' if unknown else ''}missing column(s) {missing}" if missing else "")
+        raise ScreenImportError(f"{path.name}: {problem}{hint}")
+    for col in ("pert", "gene"):
+        if df[col].isna().any():
+            raise ScreenImportError(f"{path.name}: {int(df[col].isna().sum())} rows without "
+                                    f"a {col} name; fill or drop them")
+    df["pert"], df["gene"] = df["pert"].astype(str), df["gene"].astype(str)
+    label = _numeric(df["label"], "label", path.name)
+    if not np.isin(label, [0, 1]).all():
+        raise ScreenImportError(f"{path.name}: label must be 0 or 1; found "
+                                f"{sorted(set(label[~np.isin(label, [0, 1])]))[:5]}")
+    df["label"] = label.astype("int8")
+    _no_duplicates(df, path.name)
+    split = _given_split(df, path.name)
+    counts = {"input_rows": len(df)}
+    direction = None
+    if "direction" in df:
+        has = df["direction"].notna()
+        if (has & (df["label"] == 0)).any():
+            raise ScreenImportError(f"{path.name}: a direction is given on label-0 rows; a "
+                                    "direction belongs to DE pairs (label 1) only")
+        code = df.loc[has, "direction"].astype(str).str.strip().str.lower().map(_UP)
+        if code.isna().any():
+            raise ScreenImportError(f"{path.name}: direction must be up/down or 1/0; found "
+                                    f"{sorted(df.loc[has, 'direction'][code.isna()].unique())[:5]}")
+        direction = df.loc[has, ["pert", "gene"]].assign(label=code.astype("int8"))
+    if dir_file is not None:
+        if direction is not None:
+            raise ScreenImportError(f"{path.name} has a direction column and --dir-file was "
+                                    "given too; use one of them")
+        d = _read_table(dir_file, "Dir")
+        unknown = [c for c in d.columns if c not in ("pert", "gene", "label", "split")]
+        missing = [c for c in ("pert", "gene", "label") if c not in d.columns]
+        if unknown or missing:
+            raise ScreenImportError(f"{dir_file.name}: a Dir table has columns pert,gene,label"
+                                    f"[,split]; unknown {unknown}, missing {missing}")
+        d["pert"], d["gene"] = d["pert"].astype(str), d["gene"].astype(str)
+        dl = _numeric(d["label"], "label", dir_file.name)
+        if not np.isin(dl, [0, 1]).all():
+            raise ScreenImportError(f"{dir_file.name}: Dir label must be 1 (up) or 0 (down)")
+        d["label"] = dl.astype("int8")
+        _no_duplicates(d, dir_file.name)
+        dsplit = _given_split(d, dir_file.name)
+        if dsplit is not None and split is not None:
+            clash = [p for p, s in dsplit.items() if split.get(p, s) != s]
+            if clash:
+                raise ScreenImportError(f"{dir_file.name}: split differs from {path.name} for "
+                                        f"perturbations {clash[:5]}")
+        if split is not None:
+            missing_p = sorted(set(d["pert"]) - set(split))
+            if missing_p and dsplit is None:
+                raise ScreenImportError(f"{dir_file.name}: perturbations {missing_p[:5]} have "
+                                        f"no split in {path.name}")
+            split = {**(dsplit or {}), **split}
+        direction = d[["pert", "gene", "label"]]
+    if direction is not None:
+        positives = set(zip(df.loc[df["label"] == 1, "pert"], df.loc[df["label"] == 1, "gene"],
+                            strict=True))
+        outside = [(p, g) for p, g in zip(direction["pert"], direction["gene"], strict=True)
+                   if (p, g) not in positives]
+        counts["dir_pairs_not_de_positive"] = len(outside)
+    return df[["pert", "gene", "label"]], direction, split, counts
+
+
+def _stats_input(path: Path) -> tuple[pd.DataFrame, dict[str, str] | None, dict]:
+    df = _read_table(path, "stats")
+    cols: dict[str, str] = {}
+    for key, names in STATS_ALIASES.items():
+        hit = next((c for c in names if c in df.columns), None)
+        if hit is not None:
+            cols[key] = hit
+    if "gene" not in cols and df.columns[0] in ("", "Unnamed: 0"):  # pydeseq2's index
+        cols["gene"] = df.columns[0]
+    missing = [k for k in ("pert", "gene", "log2fc") if k not in cols]
+    if missing or not ({"pvalue", "padj"} & set(cols)):
+        if "label" in df.columns:
+            raise ScreenImportError(f"{path.name} has a label column: it is a pairs table; "
+                                    "use --format pairs")
+        need = [k for k in missing] + ([] if {"pvalue", "padj"} & set(cols) else
+                                       ["pvalue or padj"])
+        raise ScreenImportError(
+            f"{path.name}: no column for {', '.join(need)} (columns: "
+            f"{', '.join(map(str, df.columns[:10]))}); accepted names: "
+            + "; ".join(f"{k}: {'/'.join(STATS_ALIASES[k])}" for k in
+                        ("pert", "gene", "log2fc", "pvalue", "padj")))
+    out = pd.DataFrame({"pert": df[cols["pert"]].astype(str), "gene": df[cols["gene"]].astype(str)})
+    out["log2fc"] = _numeric(df[cols["log2fc"]], cols["log2fc"], path.name)
+    for key in ("pvalue", "padj"):
+        if key in cols:
+            out[key] = _numeric(df[cols[key]], cols[key], path.name)
+            if ((out[key] < 0) | (out[key] > 1)).any():
+                raise ScreenImportError(f"{path.name}: {cols[key]} must lie in [0, 1]")
+        else:
+            out[key] = np.nan
+    if "padj" not in cols:  # BH within each perturbation, as scanpy and pydeseq2 do
+        from scipy.stats import false_discovery_control
+
+        out["padj"] = out.groupby("pert")["pvalue"].transform(
+            lambda p: false_discovery_control(p.to_numpy(), method="bh"))
+    _no_duplicates(out, path.name)
+    if "split" in cols:
+        out["split"] = df[cols["split"]].to_numpy()
+    split = _given_split(out, path.name)
+    return out.drop(columns="split", errors="ignore"), split, {
+        "input_rows": len(df), "columns": cols}
+
+
+def _h5ad_input(path: Path, *, pert_column: str | None, control: str,
+                replicate_column: str | None, min_cells: int, method: str,
+                min_expected_count: float, chunk_rows: int) -> tuple[pd.DataFrame, dict]:
+    import anndata
+
+    from pqstats.screens._de import (
+        CountsError,
+        accumulate,
+        deseq2_tests,
+        testable_pairs,
+        welch_tests,
+    )
+
+    if _sniff(path) != "hdf5":
+        raise ScreenImportError(f"{path.name} is not an h5ad (HDF5) file; use --format pairs "
+                                "or stats for tables")
+    try:
+        adata = anndata.read_h5ad(path, backed="r")
+    except Exception as err:  # anndata raises many kinds on a foreign HDF5 file
+        raise ScreenImportError(f"{path.name} is HDF5 but not a readable AnnData ({err})"
+                                ) from err
+    try:
+        obs = adata.obs
+        if pert_column is None:
+            pert_column = next((c for c in PERT_COLUMNS if c in obs.columns), None)
+            if pert_column is None:
+                raise ScreenImportError(
+                    f"{path.name}: none of the usual perturbation columns "
+                    f"({', '.join(PERT_COLUMNS)}) is in obs (columns: "
+                    f"{', '.join(map(str, obs.columns[:12]))}); pass --pert-column")
+        for col, flag in ((pert_column, "--pert-column"),
+                          (replicate_column, "--replicate-column")):
+            if col is not None and col not in obs.columns:
+                raise ScreenImportError(f"{path.name}: unknown obs column {col!r} ({flag}); "
+                                        f"obs has {', '.join(map(str, obs.columns[:12]))}")
+        labels = obs[pert_column]
+        if labels.isna().any():
+            raise ScreenImportError(f"{path.name}: {int(labels.isna().sum())} cells have no "
+                                    f"{pert_column!r}; label them (or drop them) first")
+        labels = labels.astype(str).to_numpy()
+        groups, group_codes = np.unique(labels, return_inverse=True)
+        if control not in set(groups):
+            raise ScreenImportError(
+                f"{path.name}: no control cells: no cell has {pert_column} == {control!r} "
+                f"(values include {', '.join(groups[:8])}); pass --control LABEL")
+        ctrl = int(np.searchsorted(groups, control))
+        n_cells = np.bincount(group_codes, minlength=len(groups))
+        few = [(g, int(n)) for g, n in zip(groups, n_cells, strict=True) if n < min_cells]
+        if few:
+            raise ScreenImportError(
+                f"{path.name}: {len(few)} perturbation(s) have fewer than {min_cells} cells "
+                f"(e.g. {', '.join(f'{g}: {n}' for g, n in few[:5])}); drop them from the "
+                "file or lower min_cells (--min-cells)")
+        if replicate_column is not None:
+            reps = obs[replicate_column].astype(str).to_numpy()
+        else:
+            reps = np.full(len(labels), "all", dtype=object)
+        sample_keys = pd.DataFrame({"group": group_codes, "replicate": reps})
+        samples = sample_keys.drop_duplicates().sort_values(["group", "replicate"])
+        samples = samples.reset_index(drop=True)
+        sample_codes = pd.MultiIndex.from_frame(samples).get_indexer(
+            pd.MultiIndex.from_frame(sample_keys))
+        if method == "deseq2":
+            per = samples.groupby("group").size()
+            short = [groups[g] for g, n in per.items() if n < 2]
+            if short:
+                raise ScreenImportError(
+                    f"{path.name}: method deseq2 needs at least 2 replicate pseudobulks per "
+                    f"perturbation and control; {len(short)} have one (e.g. {short[:5]}); "
+                    "pass --replicate-column, or use method t-test")
+        if getattr(adata.X, "format", None) == "csc":
+            raise ScreenImportError(
+                f"{path.name}: X is stored column-wise (CSC), which cannot be read by cells "
+                "without loading it whole; save it as CSR (adata.X = adata.X.tocsr())")
+        try:
+            sums = accumulate(adata.X, group_codes, groups, sample_codes, samples,
+                              chunk_rows=chunk_rows)
+        except CountsError as err:
+            raise ScreenImportError(f"{path.name}: {err}") from err
+        genes = adata.var_names.astype(str).to_numpy()
+    finally:
+        if adata.isbacked:
+            adata.file.close()
+    test = welch_tests if method == "t-test" else deseq2_tests
+    stats = test(sums, ctrl, genes)
+    testable = testable_pairs(sums, ctrl, min_expected_count)
+    stats = stats[testable]
+    counts = {"cells": int(len(labels)), "control_cells": int(n_cells[ctrl]),
+              "genes_measured": int(len(genes)), "pert_column": pert_column,
+              "min_cells_seen": int(np.delete(n_cells, ctrl).min()) if len(groups) > 1 else 0,
+              "pseudobulk_samples": int(len(samples)),
+              "untestable_pairs": int((~testable).sum())}
+    return stats, counts
+
+
+# ------------------------------------------------------------------ labels, names, writing
+def _rename(tables: list[pd.DataFrame | None], measured: tuple | None
+            ) -> tuple[list[pd.DataFrame | None], dict]:
+    """Tables with names resolved (:mod:`pqstats.screens._names`), and the name counts.
+
+    ``measured`` (all perturbations, all genes of a statistics table) widens the counts
+    to every name of the input, not only the names that made it into a pair.
+    """
+    from pqstats.screens._names import resolve_names
+
+    present = [t for t in tables if t is not None]
+    extra = measured or ((), ())
+    perts, pc = resolve_names(pd.unique(np.concatenate(
+        [t["pert"].to_numpy(str) for t in present] + [np.asarray(extra[0], dtype=str)])))
+    genes, gc = resolve_names(pd.unique(np.concatenate(
+        [t["gene"].to_numpy(str) for t in present] + [np.asarray(extra[1], dtype=str)])))
+    out = [None if t is None else t.assign(pert=t["pert"].map(perts), gene=t["gene"].map(genes))
+           for t in tables]
+    counts = {"unknown_perts": pc["unknown"], "unknown_genes": gc["unknown"],
+              "unknown_pert_examples": pc["unknown_examples"],
+              "unknown_gene_examples": gc["unknown_examples"],
+              "renamed_perts": pc["renamed"], "renamed_genes": gc["renamed"],
+              "name_clashes": pc["name_clashes"] + gc["name_clashes"]}
+    return out, counts
+
+
+def _with_split(table: pd.DataFrame, split: dict[str, str]) -> pd.DataFrame:
+    return table.assign(split=table["pert"].map(split))[["pert", "gene", "label", "split"]]
+
+
+def _manifest(*, name, cell_line, description, study, fmt, inputs, options, rule_text,
+              counts, has_dir) -> dict:
+    from pqstats import __version__
+    from pqstats._fetch import sha256sum
+
+    return {
+        "schema": 1, "name": name, "cell_line": cell_line,
+        "description": description, "study": study, "readout": "genes", "format": fmt,
+        "inputs": [{"file": p.name, "sha256": sha256sum(p), "bytes": p.stat().st_size}
+                   for p in inputs],
+        "options": options, "labelling": {"rule": rule_text, "counts": counts},
+        "files": {"de": "de.csv", **({"dir": "dir.csv"} if has_dir else {})},
+        "pqstats_version": __version__,
+    }
+
+
+def _write_screen(root: Path, name: str, de: pd.DataFrame, direction: pd.DataFrame | None,
+                  manifest: dict, overwrite: bool) -> Path:
+    """Write the screen in a hidden temp folder, manifest last, then rename it into place."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
+    old = None
+    try:
+        de.to_csv(tmp / "de.csv", index=False)
+        if direction is not None:
+            direction.to_csv(tmp / "dir.csv", index=False)
+        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        (tmp / "manifest.json.tmp").write_text(text, encoding="utf-8")
+        os.replace(tmp / "manifest.json.tmp", tmp / "manifest.json")
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        if target.exists():
+            if not overwrite:  # appeared while we worked
+                raise ScreenImportError(f"screen {name!r} appeared in {root} during the import")
+            old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=root))
+            os.replace(target, old / name)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            if not target.exists():  # the swap failed: put the old screen back
+                os.replace(old / name, target)
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def _umask() -> int:
+    from pqstats._io import _umask as umask
+
+    return umask()
+
+
+# ------------------------------------------------------------------ public entry point
+def import_screen(
+    name: str,
+    path: str | os.PathLike,
+    *,
+    cell_line: str,
+    format: str | None = None,  # noqa: A002 (the CLI's --format)
+    dir_file: str | os.PathLike | None = None,
+    pert_column: str | None = None,
+    control: str = "non-targeting",
+    replicate_column: str | None = None,
+    method: str = "t-test",
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    description: str | None = None,
+    study: str | None = None,
+    fdr: float = 0.05,
+    min_abs_log2fc: float = 0.25,
+    max_positives: int = 20,
+    negatives_per_positive: int = 6,
+    negative_min_pvalue: float = 0.2,
+    sample_seed: int = 0,
+    min_cells: int = 10,
+    min_expected_count: float = 10.0,
+    chunk_rows: int = 10_000,
+    data_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
+) -> ImportedScreen:
+    """Import a screen under ``<data_dir>/screens/<name>/`` (see the module docstring).
+
+    Parameters
+    ----------
+    name : str
+        Screen name: lower-case ``[a-z0-9_]+``, not a built-in screen.
+    path : path-like
+        The input file (CSV / TSV / parquet table, or h5ad).
+    cell_line : str
+        The cell line, as you name it (e.g. ``"HEK293T"``).
+    format : {"pairs", "stats", "h5ad"}, optional
+        Inferred when omitted: h5ad from the file's bytes, ``pairs`` when the table has
+        a ``label`` column, ``stats`` when it has a log2 fold change column.
+    dir_file : path-like, optional
+        ``pairs`` only: a separate Dir table ``pert, gene, label[, split]``.
+    pert_column : str, optional
+        ``h5ad``: obs column naming each cell's perturbation; by default the first of
+        :data:`PERT_COLUMNS` present.
+    control : str
+        ``h5ad``: the perturbation label of control cells.
+    replicate_column : str, optional
+        ``h5ad``: obs column of replicates (pseudobulks per perturbation × replicate).
+    method : {"t-test", "deseq2"}
+        ``h5ad``: Welch's t-test on log-normalised cells (scanpy's t-test, the default)
+        or pydeseq2 on pseudobulks (needs replicates); see :mod:`pqstats.screens._de`.
+    test_fraction : float
+        Share of perturbations held out as ``test`` (when the file has no split).
+    split_seed : int
+        Seed of the split.
+    description : str, optional
+        One sentence about the screen (default: made from the format and cell line).
+    study : str, optional
+        Study id; screens of the same study never feed each other (default: ``name``).
+    fdr, min_abs_log2fc, max_positives, negatives_per_positive, negative_min_pvalue
+        The labelling rule of ``stats`` and ``h5ad`` imports
+        (:class:`~pqstats.screens._labels.LabelRule`).
+    sample_seed : int
+        Seed of the negatives' sampling.
+    min_cells : int
+        ``h5ad``: fewest cells a perturbation (and the control) may have.
+    min_expected_count : float
+        ``h5ad``: a (perturbation, gene) pair is tested only when the perturbation's
+        cells hold, on average, this many counts of the gene under the larger of the
+        two group means (:func:`~pqstats.screens._de.testable_pairs`); others are left
+        out of the labels (counted as ``untestable_pairs``).
+    chunk_rows : int
+        ``h5ad``: cells read at a time.
+    data_dir : path-like, optional
+        Data folder (default: ``$PQSTATS_DATA``, see :func:`pqstats._fetch.data_dir`).
+    overwrite : bool
+        Replace an existing screen of that name (atomically).
+
+    Returns
+    -------
+    ImportedScreen
+        ``name``, ``path`` (the screen folder) and ``manifest``; ``counts`` holds the
+        pairs, positives and unknown names.
+
+    Raises
+    ------
+    ScreenImportError
+        On any bad input (the message names the problem and the fix); nothing is written.
+    """
+    from pqstats._fetch import data_dir as default_data_dir
+
+    root = Path(data_dir if data_dir is not None else default_data_dir()) / "screens"
+    _check_name(name, root, overwrite)
+    if not isinstance(cell_line, str) or not cell_line.strip():
+        raise ScreenImportError("cell_line is required: the cell line's label, e.g. HEK293T")
+    path = Path(path)
+    inputs = [path] + ([Path(dir_file)] if dir_file is not None else [])
+    for p in inputs:
+        if not p.is_file():
+            raise ScreenImportError(f"no such file: {p}")
+    if format is None:
+        format = _infer_format(path)  # noqa: A001
+    if format not in FORMATS:
+        raise ScreenImportError(f"unknown format {format!r}; choose {', '.join(FORMATS)}")
+    if method not in DE_METHODS:
+        raise ScreenImportError(f"unknown DE method {method!r}; choose {', '.join(DE_METHODS)}")
+    if dir_file is not None and format != "pairs":
+        raise ScreenImportError("--dir-file goes with --format pairs only")
+    if not 0 <= test_fraction < 1:
+        raise ScreenImportError(f"test_fraction must be in [0, 1), not {test_fraction}")
+    if min_cells < 2:
+        raise ScreenImportError("min_cells must be >= 2 (a variance needs two cells)")
+    try:
+        rule = LabelRule(fdr=fdr, min_abs_log2fc=min_abs_log2fc, max_positives=max_positives,
+                         negatives_per_positive=negatives_per_positive,
+                         negative_min_pvalue=negative_min_pvalue, seed=sample_seed)
+    except ValueError as err:
+        raise ScreenImportError(str(err)) from err
+
+    counts: dict = {}
+    if format == "pairs":
+        de, direction, split, extra = _pairs_input(path, inputs[1] if dir_file else None)
+        rule_text = "labels as given in the file"
+        measured = None
+    else:
+        if format == "stats":
+            stats, split, extra = _stats_input(path)
+        else:
+            stats, extra = _h5ad_input(path, pert_column=pert_column, control=control,
+                                       replicate_column=replicate_column,
+                                       min_cells=min_cells, method=method,
+                                       min_expected_count=min_expected_count,
+                                       chunk_rows=chunk_rows)
+            split = None
+        de, direction = label_pairs(stats, rule)
+        de = de.astype({"pert": str, "gene": str})
+        direction = direction.astype({"pert": str, "gene": str})
+        rule_text = rule.describe()
+        measured = tuple(np.asarray(pd.unique(stats[c]), dtype=str) for c in ("pert", "gene"))
+        counts["perts_without_pairs"] = int(len(set(measured[0]) - set(de["pert"])))
+    counts.update(extra)
+    if not len(de):
+        raise ScreenImportError(f"{path.name}: no pairs to import (no perturbation has a "
+                                "positive or a clearly non-DE gene under the rule)")
+    counts["split_from_file"] = split is not None
+    if split is None:
+        has = de.groupby("pert")["label"].max() > 0
+        split = split_perturbations(has.index.to_numpy(), has.to_numpy(), test_fraction,
+                                    split_seed)
+    missing = sorted(set(de["pert"]).union(direction["pert"] if direction is not None else [])
+                     - set(split))
+    if missing:
+        raise ScreenImportError(f"{path.name}: perturbations {missing[:5]} have no split "
+                                "(a Dir perturbation must also be in the DE table)")
+    de = _with_split(de, split)
+    direction = None if direction is None else _with_split(direction, split)
+    (de, direction), names = _rename([de, direction], measured)
+    counts.update(names)
+    counts.update({
+        "perts": int(de["pert"].nunique()), "genes": int(de["gene"].nunique()),
+        "pairs_de": int(len(de)), "positives": int(de["label"].sum()),
+        "negatives": int((de["label"] == 0).sum()),
+        "perts_without_positive": int((de.groupby("pert")["label"].max() == 0).sum()),
+        "dir_pairs": int(len(direction)) if direction is not None else 0,
+        "dir_up": int(direction["label"].sum()) if direction is not None else 0,
+        "train_perts": int(de.loc[de["split"] == "train", "pert"].nunique()),
+        "test_perts": int(de.loc[de["split"] == "test", "pert"].nunique()),
+    })
+    options = {"format": format, "dir_file": inputs[1].name if dir_file else None,
+               "pert_column": counts.get("pert_column", pert_column), "control": control,
+               "replicate_column": replicate_column, "method": method,
+               "test_fraction": test_fraction, "split_seed": split_seed,
+               "split_source": "file" if counts["split_from_file"] else "seeded",
+               "min_cells": min_cells, "min_expected_count": min_expected_count,
+               **{k: v for k, v in rule.as_dict().items() if k != "seed"},
+               "sample_seed": sample_seed}
+    manifest = _manifest(
+        name=name, cell_line=cell_line.strip(),
+        description=description or f"{cell_line.strip()} screen imported from {path.name} "
+                                   f"({format})",
+        study=study or name, fmt=format, inputs=inputs, options=options,
+        rule_text=rule_text, counts=counts, has_dir=direction is not None)
+    target = _write_screen(root, name, de, direction, manifest, overwrite)
+    return ImportedScreen(name=name, path=target, manifest=manifest)
