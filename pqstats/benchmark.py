@@ -225,7 +225,8 @@ def run_benchmark(
     ----------
     datasets : sequence of str, optional
         Registered screens (any spelling :func:`pqstats.screens.get_screen` accepts;
-        default: every registered screen, built-in and imported). A single name may be
+        default: the PerturbQA screens, so that the benchmark's tables mean the same on
+        every machine; name an imported screen to run it). A single name may be
         given as a string; unknown names and empty selections raise ``ValueError``.
     tasks, tracks : sequences of str
         Which cells to run (a single name may be given as a string); unknown names and
@@ -254,7 +255,7 @@ def run_benchmark(
     """
     models = list(model_registry.available()) if models is None else models
     if datasets is None:
-        datasets = [s.name for s in list_screens()]
+        datasets = [s.name for s in list_screens(user=False)]
     datasets, tasks, tracks, models = (
         [x] if isinstance(x, str) else list(x) for x in (datasets, tasks, tracks, models))
     if not datasets:
@@ -324,7 +325,7 @@ def run_ablation(
 ) -> pd.DataFrame:
     """Per-gene AUROC of ``model`` (strict track) with each feature group removed.
 
-    ``datasets`` are registered screens (default: every screen whose DE table is
+    ``datasets`` are registered screens (default: every PerturbQA screen whose DE table is
     available here). ``ablations`` (default :data:`ABLATIONS`, which must include
     ``"full model"``) maps a name to the model parameters it changes.
 
@@ -336,7 +337,9 @@ def run_ablation(
     """
     ablations = ABLATIONS if ablations is None else ablations
     if datasets is None:
-        datasets = [name for name, why in available_screens("de").items() if why is None]
+        builtin = {s.name for s in list_screens(user=False)}
+        datasets = [name for name, why in available_screens("de").items()
+                    if why is None and name in builtin]
     datasets, tasks = ([x] if isinstance(x, str) else list(x) for x in (datasets, tasks))
     for kind, chosen in (("screen", datasets), ("task", tasks)):
         if not chosen:

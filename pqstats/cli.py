@@ -170,9 +170,9 @@ def _add_benchmark(sub) -> None:
     p = sub.add_parser("benchmark", help="fit and score every model x screen x task x track "
                                          "-> results/ (tables, figures)")
     p.add_argument("--datasets", type=name_list, default=None, metavar="SCREENS",
-                   help="comma-separated registered screens (default: every registered "
-                        "screen; with --ablation, every available one; `pqstats screen "
-                        "list`)")
+                   help="comma-separated registered screens (default: the PerturbQA "
+                        "screens; with --ablation, those available here; name an imported "
+                        "screen to run it; `pqstats screen list`)")
     p.add_argument("--tasks", type=name_list, default=list(TASKS), help="de,dir")
     p.add_argument("--models", type=name_list, default=None,
                    help="comma-separated registered models (default: all; see `pqstats models`)")
