@@ -518,3 +518,29 @@ def test_existing_name_needs_overwrite_and_failed_write_keeps_the_old(sim_h5ad, 
                            overwrite=True, split_seed=1)
     assert second.manifest["cell_line"] == "OTHER"
     assert screens_entries(tmp_path) == ["twice"]
+
+
+def test_every_command_takes_an_imported_screen(hepg2_import, tmp_path, capsys):
+    """The imported screen's name works wherever a built-in's does, in any spelling, and its
+    description is Summer's cell-line sentence."""
+    from pqstats.cli import main
+
+    test = load_de("my_hepg2").query("split == 'test'")
+    pert, gene = test.loc[test.label == 1, ["pert", "gene"]].iloc[0]
+    candidates = tmp_path / "candidates.txt"
+    candidates.write_text(f"{pert}\nTP53\n")
+    commands = [
+        ["cv", "--dataset", " My_HepG2 ", "--task", "de", "--model", "knn_retrieval",
+         "--folds", "2", "--json"],
+        ["predict", "--cell-line", "my_hepg2", "--pert", pert, "--model", "knn_retrieval",
+         "--top", "5", "--json"],
+        ["explain", "--cell-line", "MY_HEPG2", "--pert", pert, "--gene", gene,
+         "--model", "knn_retrieval", "--json"],
+        ["prioritise", "--cell-line", "my_hepg2", "--candidates", str(candidates),
+         "--model", "knn_retrieval", "--budget", "1", "--json"],
+    ]
+    for argv in commands:
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+        assert json.loads(capsys.readouterr().out), argv
+    assert main(["summer", "prompt", pert, gene, "--dataset", "my_hepg2"]) == 0
+    assert get_screen("my_hepg2").description in capsys.readouterr().out
