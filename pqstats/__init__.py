@@ -10,6 +10,7 @@ The flat public API re-exports the most used functions of the modules below::
 
 from pqstats import enrichment, evaluation, knowledge, models, report, screens
 from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
+from pqstats._version import __version__ as __version__
 from pqstats.benchmark import run_benchmark
 from pqstats.enrichment import describe_clusters, ora, run_gse
 from pqstats.evaluation import (
@@ -43,8 +44,6 @@ from pqstats.screens import (
     remove_screen,
     resolve_screen,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError", "PredictionError",

@@ -51,6 +51,7 @@ def test_report_lists_only_the_sources_used(monkeypatch):
 @pytest.mark.integration
 def test_graph_and_models_leave_corum_out(monkeypatch):
     import pqstats.features.pairs as pairs_module
+    import pqstats.knowledge.graph as graph_module
 
     monkeypatch.setenv(EXCLUDE_ENV, "corum")
     kg = build_knowledge_graph()
@@ -58,9 +59,9 @@ def test_graph_and_models_leave_corum_out(monkeypatch):
     assert "complex:corum" not in kg.edge_types
     assert not [t for t in kg.terms if t.startswith("CORUM:")]
     # the graph the features and models load is the same one
-    monkeypatch.setattr(pairs_module, "_GRAPH", None)
+    monkeypatch.setattr(graph_module, "_DEFAULT_GRAPH", None)
     assert "complex:corum" not in pairs_module.load_graph().edge_types
-    monkeypatch.setattr(pairs_module, "_GRAPH", None)  # later tests rebuild the default
+    monkeypatch.setattr(graph_module, "_DEFAULT_GRAPH", None)  # later tests rebuild the default
     # explicit sources are used as given
     assert "complex:corum" in build_knowledge_graph(sources=DEFAULT_GRAPH_SOURCES).edge_types
 

@@ -207,7 +207,7 @@ def test_prompt_kind_must_match_the_endpoint(tmp_path):
     (["--model", "{tmp}/missing.gguf"], "missing.gguf does not exist"),
     (["--model", "{tmp}/notes.gguf"], "is not a GGUF model file"),
     (["--tasks", "de,fold"], "unknown task fold"),
-    (["--dataset", "mouse"], "unknown dataset 'mouse'"),
+    (["--dataset", "mouse"], "unknown screen 'mouse'"),
 ])
 def test_cli_bad_backend_or_input_is_one_clear_line(tmp_path, capsys, args, message):
     from pqstats.cli import main

@@ -47,18 +47,14 @@ __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "load_graph"]
 
 FEATURE_GROUPS = ("retrieval", "graph", "embedding")
 
-_GRAPH = None
 _OOF_MEMO: dict[tuple, pd.DataFrame] = {}
 
 
 def load_graph():
-    """The default knowledge graph (built once per process, cached on disk)."""
-    global _GRAPH
-    if _GRAPH is None:
-        from pqstats.knowledge.graph import build_knowledge_graph
+    """The default knowledge graph (:func:`pqstats.knowledge.graph.default_graph`)."""
+    from pqstats.knowledge.graph import default_graph
 
-        _GRAPH = build_knowledge_graph()
-    return _GRAPH
+    return default_graph()
 
 
 def _canonical(pairs: pd.DataFrame) -> pd.DataFrame:

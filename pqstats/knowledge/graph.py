@@ -412,6 +412,19 @@ def default_bundle_dir() -> str | None:
     return None if folder is None else os.fspath(folder)
 
 
+_DEFAULT_GRAPH: KnowledgeGraph | None = None
+
+
+def default_graph() -> KnowledgeGraph:
+    """The default knowledge graph (:func:`build_knowledge_graph` without arguments), built
+    once per process and cached on disk: the graph every feature, model and screen import
+    reads."""
+    global _DEFAULT_GRAPH
+    if _DEFAULT_GRAPH is None:
+        _DEFAULT_GRAPH = build_knowledge_graph()
+    return _DEFAULT_GRAPH
+
+
 def build_knowledge_graph(
     sources: Sequence[str] | None = None,
     *,

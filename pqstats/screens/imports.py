@@ -437,8 +437,8 @@ def _with_split(table: pd.DataFrame, split: dict[str, str]) -> pd.DataFrame:
 
 def _manifest(*, name, cell_line, description, study, fmt, inputs, options, rule_text,
               counts, has_dir) -> dict:
-    from pqstats import __version__
     from pqstats._fetch import sha256sum
+    from pqstats._version import __version__
 
     return {
         "schema": 1, "name": name, "cell_line": cell_line,
