@@ -87,7 +87,18 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     scores: dict = {}
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
                             tracks=args.track, n_boot=args.n_boot, progress=not args.json,
-                            cache=not args.no_cache, scores_out=scores)
+                            cache=not args.no_cache, scores_out=scores, seeds=args.seeds)
+    if not args.no_oracles:  # their own file, read by the report: never benchmark rows
+        from pathlib import Path
+
+        from pqstats._io import atomic_write_csv
+        from pqstats.oracles import run_oracles
+
+        scored = results[results["note"].fillna("") == ""]
+        oracles = run_oracles(list(dict.fromkeys(scored["dataset"])),
+                              list(dict.fromkeys(scored["task"])), n_boot=args.n_boot)
+        if not oracles.empty:
+            atomic_write_csv(Path(args.out) / "oracles.csv", oracles, float_format="%.6g")
     paths = write_results(results, args.out, figures=not args.no_figures, scores=scores,
                           progress=not args.json)
     if args.json:
@@ -186,6 +197,11 @@ def _add_benchmark(sub) -> None:
                    help="refit every model even when cached scores match all inputs")
     p.add_argument("--no-figures", action="store_true",
                    help="write only benchmark.csv / benchmark.md, no figures")
+    p.add_argument("--seeds", type=positive_int, default=5,
+                   help="seeds per learned model with a random_state (cell = their mean, "
+                        "auroc_sd their spread; deterministic models run once)")
+    p.add_argument("--no-oracles", action="store_true",
+                   help="skip the oracle headroom rows (oracles.csv)")
     p.add_argument("--ablation", action="store_true",
                    help="instead: remove each feature group from one model (default logistic; "
                         "--models picks it) and write ablation.csv / ablation.md")
