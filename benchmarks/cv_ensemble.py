@@ -1,12 +1,18 @@
-"""Grouped CV (training splits only) of the ensemble against its members: results/model_selection_ensemble.md.
+"""Grouped CV (training splits only) of the ensemble against its members.
+
+Fills results/model_selection_ensemble.md.
 
 Usage: python benchmarks/cv_ensemble.py TASKS DATASETS (comma-separated).
 """
-import sys, json
+import json
+import sys
+
 import numpy as np
+
 from pqstats import models
 from pqstats.evaluation import cross_validate, evaluate, grouped_folds
 from pqstats.screens import load_pairs
+
 for task in sys.argv[1].split(","):
     for ds in sys.argv[2].split(","):
         train = load_pairs(ds, task).query("split == 'train'").reset_index(drop=True)
