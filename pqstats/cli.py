@@ -87,7 +87,18 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     scores: dict = {}
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
                             tracks=args.track, n_boot=args.n_boot, progress=not args.json,
-                            cache=not args.no_cache, scores_out=scores)
+                            cache=not args.no_cache, scores_out=scores, seeds=args.seeds)
+    if not args.no_oracles:  # their own file, read by the report: never benchmark rows
+        from pathlib import Path
+
+        from pqstats._io import atomic_write_csv
+        from pqstats.oracles import run_oracles
+
+        scored = results[results["note"].fillna("") == ""]
+        oracles = run_oracles(list(dict.fromkeys(scored["dataset"])),
+                              list(dict.fromkeys(scored["task"])), n_boot=args.n_boot)
+        if not oracles.empty:
+            atomic_write_csv(Path(args.out) / "oracles.csv", oracles, float_format="%.6g")
     paths = write_results(results, args.out, figures=not args.no_figures, scores=scores,
                           progress=not args.json)
     if args.json:
@@ -186,6 +197,11 @@ def _add_benchmark(sub) -> None:
                    help="refit every model even when cached scores match all inputs")
     p.add_argument("--no-figures", action="store_true",
                    help="write only benchmark.csv / benchmark.md, no figures")
+    p.add_argument("--seeds", type=positive_int, default=5,
+                   help="seeds per learned model with a random_state (cell = their mean, "
+                        "auroc_sd their spread; deterministic models run once)")
+    p.add_argument("--no-oracles", action="store_true",
+                   help="skip the oracle headroom rows (oracles.csv)")
     p.add_argument("--ablation", action="store_true",
                    help="instead: remove each feature group from one model (default logistic; "
                         "--models picks it) and write ablation.csv / ablation.md")
@@ -193,29 +209,84 @@ def _add_benchmark(sub) -> None:
 
 
 # --- score -------------------------------------------------------------------------
-def _cmd_score(args: argparse.Namespace) -> int:
-    from pqstats.evaluation import score_predictions
+_METRIC_NAMES = {"auroc": "per-gene AUROC (the benchmark's metric)",
+                 "ci_low": "  95% interval, low", "ci_high": "  95% interval, high",
+                 "auprc": "per-gene AUPRC", "auroc_per_pert": "per-perturbation AUROC",
+                 "pooled_auroc": "pooled AUROC (all pairs)", "n_genes": "genes scored",
+                 "accuracy": "three-class accuracy", "macro_f1": "three-class macro-F1",
+                 "n_pairs": "pairs scored"}
 
-    metrics = score_predictions(args.dataset, args.task, args.file, n_boot=args.n_boot)
+
+def _print_metrics(metrics: dict) -> None:
+    for key, value in metrics.items():
+        name = _METRIC_NAMES.get(key, key)
+        print(f"{name:<42} {value:.4f}" if isinstance(value, float) else
+              f"{name:<42} {value}")
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from pqstats.evaluation import score_effect, score_predictions
+
+    if args.task == "effect":
+        metrics = score_effect(args.dataset, args.file)
+    else:
+        metrics = score_predictions(args.dataset, args.task, args.file, n_boot=args.n_boot)
     if args.json:
         print(json.dumps(metrics))
     else:
-        for key, value in metrics.items():
-            print(f"{key:<15} {value:.4f}" if isinstance(value, float) else f"{key:<15} {value}")
+        _print_metrics(metrics)
     return 0
 
 
 def _add_score(sub) -> None:
     p = sub.add_parser("score", help="score a predictions CSV (pert,gene,score) on a test split")
     p.add_argument("file", help="CSV (or .tsv) with columns pert,gene,score: one row per "
-                                "test pair, every score a finite number")
+                                "test pair, every score a finite number; for --task effect "
+                                "columns pert,gene,p_de,p_up over the DE test pairs")
     p.add_argument("--dataset", required=True, metavar="SCREEN",
                    help="a registered screen (`pqstats screen list`)")
-    p.add_argument("--task", required=True, choices=["de", "dir"])
+    p.add_argument("--task", required=True, choices=["de", "dir", "effect"],
+                   help="de, dir (per-gene / per-perturbation / pooled AUROC, AUPRC) or "
+                        "effect (three classes not DE / down / up: not DE when p_de < 0.5, "
+                        "else up when p_up >= 0.5, else down; accuracy and macro-F1)")
     p.add_argument("--n-boot", type=positive_int, default=1000,
                    help="bootstrap resamples over genes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_score)
+
+
+# --- compare -----------------------------------------------------------------------
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from pqstats.evaluation import compare_scores
+
+    result = compare_scores(args.dataset, args.task, args.a, args.b, n_boot=args.n_boot,
+                            random_state=args.seed)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"A {args.a}: per-gene AUROC {result['auroc_a']:.4f}")
+        print(f"B {args.b}: per-gene AUROC {result['auroc_b']:.4f}")
+        print(f"delta (A - B) {result['delta']:+.4f}  95% paired bootstrap interval "
+              f"[{result['ci_low']:+.4f}, {result['ci_high']:+.4f}]  bootstrap p "
+              f"{result['bootstrap_p']:.4g}")
+        print(f"Wilcoxon signed-rank over {result['n_genes']} per-gene AUROCs: p "
+              f"{result['wilcoxon_p']:.4g}")
+    return 0
+
+
+def _add_compare(sub) -> None:
+    p = sub.add_parser("compare", help="paired comparison of two score files on the same "
+                                       "test pairs (bootstrap over genes, Wilcoxon)")
+    p.add_argument("a", help="CSV (or .tsv) pert,gene,score of model A, one row per test pair")
+    p.add_argument("b", help="the same for model B")
+    p.add_argument("--dataset", required=True, metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`)")
+    p.add_argument("--task", required=True, choices=["de", "dir"])
+    p.add_argument("--n-boot", type=positive_int, default=1000,
+                   help="paired bootstrap resamples over genes")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the bootstrap")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_compare)
 
 
 # --- enrich ------------------------------------------------------------------------
@@ -444,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 title="commands")
     for add in (_add_fetch, _add_kg, _add_models, _add_cv, _add_benchmark, _add_report,
-                _add_score, _add_enrich, _add_gse, _add_summer, _add_screen, _add_knockdown):
+                _add_score, _add_compare, _add_enrich, _add_gse, _add_summer, _add_screen,
+                _add_knockdown):
         add(sub)
     for choice in sub.choices.values():
         choice.formatter_class = _Formatter
@@ -487,7 +559,8 @@ _HINTS = {
     "DataUnavailableError": "set PQSTATS_MIRROR to a folder laid out like ../shared, "
                             "or run `make data`",
     "ChecksumError": "replace the file with the published one",
-    "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score)",
+    "PredictionError": "give exactly one finite score per test pair (columns pert,gene,score; "
+                       "for score --task effect pert,gene,p_de,p_up)",
     "DatasetError": "`pqstats screen list` shows the registered screens; tasks are de, dir",
     "UnknownScreenError": "`pqstats screen list` shows the registered screens",
     "ScreenReadoutError": "`pqstats screen show NAME` says what a screen reads out",

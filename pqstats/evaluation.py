@@ -38,7 +38,15 @@ __all__ = [
     "bootstrap_ci",
     "evaluate",
     "read_predictions",
+    "match_test_pairs",
     "score_predictions",
+    "EFFECT_CLASSES",
+    "effect_labels",
+    "effect_classes",
+    "effect_metrics",
+    "score_effect",
+    "compare_per_gene",
+    "compare_scores",
     "grouped_folds",
     "cross_validate",
     "grid_search",
@@ -389,38 +397,15 @@ def read_predictions(path: str | Path) -> pd.DataFrame:
                       key=["pert", "gene"], what="predictions file")
 
 
-def score_predictions(
-    dataset: str, task: str, predictions: pd.DataFrame | str | Path, n_boot: int = 1000
-) -> dict[str, float]:
-    """Score predictions for the test split of a dataset.
-
-    Parameters
-    ----------
-    dataset, task : str
-        A registered screen (any spelling :func:`pqstats.screens.get_screen` accepts)
-        and ``"de"`` / ``"dir"``.
-    predictions : DataFrame or path
-        Columns ``pert, gene, score``, exactly one row per test pair (a path is read with
-        :func:`read_predictions`).
-
-    Raises
-    ------
-    PredictionError
-        Missing, extra or duplicate pairs, or scores that are not finite numbers; the
-        message counts them and names examples.
-    pqstats._io.InputFileError
-        A predictions file in the wrong form.
-    """
-    from pqstats.screens import load_pairs, resolve_screen
-
-    dataset = resolve_screen(dataset)
-    pred = read_predictions(predictions) if isinstance(predictions, (str, Path)) else predictions
+def _check_prediction_table(pred, score_columns: Sequence[str]) -> pd.DataFrame:
+    """Columns ``pert, gene`` and ``score_columns`` present, each pair once, finite numbers."""
     if not isinstance(pred, pd.DataFrame):
         raise PredictionError(f"predictions must be a DataFrame or a path, got "
                               f"{type(pred).__name__}")
-    missing_cols = {"pert", "gene", "score"} - set(pred.columns)
+    want = ["pert", "gene", *score_columns]
+    missing_cols = set(want) - set(pred.columns)
     if missing_cols:
-        raise PredictionError(f"predictions need columns pert,gene,score; missing "
+        raise PredictionError(f"predictions need columns {','.join(want)}; missing "
                               f"{sorted(missing_cols)}")
     if pred.empty:
         raise PredictionError("the predictions table is empty: give one row per test pair")
@@ -428,16 +413,42 @@ def score_predictions(
     if dup.any():
         ex = pred.loc[dup, ["pert", "gene"]].head(3).to_records(index=False).tolist()
         raise PredictionError(f"{int(dup.sum())} duplicate (pert, gene) predictions, e.g. {ex}")
-    nan = ~np.isfinite(pd.to_numeric(pred["score"], errors="coerce").to_numpy(dtype=float))
-    if nan.any():
-        ex = pred.loc[nan, ["pert", "gene"]].head(3).to_records(index=False).tolist()
-        raise PredictionError(f"{int(nan.sum())} predictions have a NaN/missing/infinite or "
-                              f"non-numeric score, e.g. {ex}")
-    pred = pred.astype({"pert": str, "gene": str})
+    for col in score_columns:
+        nan = ~np.isfinite(pd.to_numeric(pred[col], errors="coerce").to_numpy(dtype=float))
+        if nan.any():
+            ex = pred.loc[nan, ["pert", "gene"]].head(3).to_records(index=False).tolist()
+            raise PredictionError(f"{int(nan.sum())} predictions have a NaN/missing/infinite "
+                                  f"or non-numeric {col}, e.g. {ex}")
+    return pred.astype({"pert": str, "gene": str})
+
+
+def match_test_pairs(dataset: str, task: str, predictions: pd.DataFrame,
+                     score_columns: Sequence[str] = ("score",)) -> pd.DataFrame:
+    """The test pairs of a screen and task, each with its prediction: the one coverage check.
+
+    ``predictions`` must hold exactly one row per test pair (columns ``pert, gene`` and
+    ``score_columns``, finite numbers) and nothing else.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The test rows of :func:`pqstats.screens.load_pairs` (``pert, gene, label, split``,
+        in that order) with the ``score_columns`` added as floats.
+
+    Raises
+    ------
+    PredictionError
+        Missing columns, missing, extra or duplicate pairs, or values that are not finite
+        numbers; the message counts them and names examples.
+    """
+    from pqstats.screens import load_pairs
+
+    score_columns = list(score_columns)
+    pred = _check_prediction_table(predictions, score_columns)
     pairs = load_pairs(dataset, task)
     test = pairs.query("split == 'test'")
-    merged = test.merge(pred[["pert", "gene", "score"]], on=["pert", "gene"], how="left",
-                        indicator=True)
+    merged = test.merge(pred[["pert", "gene", *score_columns]], on=["pert", "gene"],
+                        how="left", indicator=True)
     absent = merged["_merge"] == "left_only"
     if absent.any():
         ex = merged.loc[absent, ["pert", "gene"]].head(3).to_records(index=False).tolist()
@@ -457,7 +468,199 @@ def score_predictions(
             + f", e.g. {outside.head(3).to_records(index=False).tolist()}: give one row per "
             "test pair and nothing else"
         )
+    merged = merged.drop(columns="_merge")
+    return merged.astype({c: float for c in score_columns})
+
+
+def _read_if_path(predictions, columns: Sequence[str], what: str = "predictions file"):
+    if isinstance(predictions, (str, Path)):
+        from pqstats._io import read_table
+
+        return read_table(predictions, ["pert", "gene", *columns], numeric=list(columns),
+                          key=["pert", "gene"], what=what)
+    return predictions
+
+
+def score_predictions(
+    dataset: str, task: str, predictions: pd.DataFrame | str | Path, n_boot: int = 1000
+) -> dict[str, float]:
+    """Score predictions for the test split of a dataset.
+
+    Besides the benchmark's per-gene AUROC the result holds the forms other papers report
+    (see :func:`evaluate`): ``pooled_auroc`` (one ROC over all test pairs, as SynthPert),
+    ``auroc_per_pert`` and ``auprc`` (per-gene average precision).
+
+    Parameters
+    ----------
+    dataset, task : str
+        A registered screen (any spelling :func:`pqstats.screens.get_screen` accepts)
+        and ``"de"`` / ``"dir"``. For the three-class task (``"effect"``) see
+        :func:`score_effect`.
+    predictions : DataFrame or path
+        Columns ``pert, gene, score``, exactly one row per test pair (a path is read with
+        :func:`read_predictions`).
+
+    Raises
+    ------
+    PredictionError
+        Missing, extra or duplicate pairs, or scores that are not finite numbers; the
+        message counts them and names examples.
+    pqstats._io.InputFileError
+        A predictions file in the wrong form.
+    """
+    from pqstats.screens import resolve_screen
+
+    dataset = resolve_screen(dataset)
+    merged = match_test_pairs(dataset, task, _read_if_path(predictions, ["score"]))
     return evaluate(merged, merged["score"].to_numpy(dtype=float), n_boot=n_boot)
+
+
+#: The three classes of the effect task, in label order (0, 1, 2).
+EFFECT_CLASSES: tuple[str, ...] = ("not DE", "down", "up")
+
+
+def effect_labels(dataset: str) -> pd.DataFrame:
+    """Three-class labels of a screen's DE test pairs: 0 not DE, 1 down, 2 up.
+
+    The DE label comes from the DE table, the direction of each DE pair from the Dir
+    table (1 = up). A DE test pair that the Dir table lacks has no class: it is refused
+    (``ValueError`` naming it), never guessed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pert, gene, label`` over the DE test pairs, in the DE table's order.
+    """
+    from pqstats.screens import load_pairs
+
+    de = load_pairs(dataset, "de").query("split == 'test'")[["pert", "gene", "label"]]
+    direction = load_pairs(dataset, "dir").query("split == 'test'")[["pert", "gene", "label"]]
+    merged = de.merge(direction.rename(columns={"label": "up"}), on=["pert", "gene"],
+                      how="left")
+    unlabelled = (merged["label"] == 1) & merged["up"].isna()
+    if unlabelled.any():
+        ex = merged.loc[unlabelled, ["pert", "gene"]].head(3).to_records(index=False).tolist()
+        raise ValueError(
+            f"{int(unlabelled.sum())} DE test pairs of {dataset} have no direction in its Dir "
+            f"table, e.g. {ex}: the effect task needs a direction for every DE pair (re-import "
+            "the screen with its Dir table)")
+    label = np.where(merged["label"] == 0, 0, np.where(merged["up"] == 1, 2, 1))
+    return merged[["pert", "gene"]].assign(label=label.astype(int))
+
+
+def effect_classes(p_de: np.ndarray, p_up: np.ndarray) -> np.ndarray:
+    """The class rule of the effect task: 0 (not DE) when ``p_de < 0.5``, else 2 (up) when
+    ``p_up >= 0.5``, else 1 (down)."""
+    p_de, p_up = np.asarray(p_de, dtype=float), np.asarray(p_up, dtype=float)
+    return np.where(p_de < 0.5, 0, np.where(p_up >= 0.5, 2, 1))
+
+
+def effect_metrics(labels: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """Accuracy and macro-F1 over the three classes (F1 of each class, unweighted mean).
+
+    A class that is neither predicted nor present has F1 0 (as scikit-learn with
+    ``zero_division=0``; it is counted in the mean only when present in ``labels``
+    or ``predicted``).
+    """
+    y, p = np.asarray(labels, dtype=int), np.asarray(predicted, dtype=int)
+    classes = np.union1d(np.unique(y), np.unique(p))
+    f1 = []
+    for c in classes:
+        tp = float(np.sum((p == c) & (y == c)))
+        denom = float(np.sum(p == c) + np.sum(y == c))
+        f1.append(2 * tp / denom if denom else 0.0)
+    out = {"accuracy": float(np.mean(y == p)), "macro_f1": float(np.mean(f1)),
+           "n_pairs": int(len(y))}
+    for c, name in enumerate(EFFECT_CLASSES):
+        out[f"share_{name.replace(' ', '_').lower()}"] = float(np.mean(y == c))
+    return out
+
+
+def score_effect(dataset: str, predictions: pd.DataFrame | str | Path) -> dict[str, float]:
+    """Score three-class predictions (not DE / down / up), the form of AROMA and SynthPert.
+
+    Parameters
+    ----------
+    dataset : str
+        A registered screen with DE and Dir tables.
+    predictions : DataFrame or path
+        Columns ``pert, gene, p_de, p_up`` (finite numbers), one row per DE test pair.
+        The predicted class follows :func:`effect_classes`; the labels
+        :func:`effect_labels`.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_f1``, ``n_pairs`` and the share of each true class
+        (``share_not_de``, ``share_down``, ``share_up``).
+    """
+    from pqstats.screens import resolve_screen
+
+    dataset = resolve_screen(dataset)
+    cols = ["p_de", "p_up"]
+    merged = match_test_pairs(dataset, "de", _read_if_path(predictions, cols), cols)
+    labels = effect_labels(dataset)
+    merged = merged.drop(columns="label").merge(labels, on=["pert", "gene"], how="left")
+    predicted = effect_classes(merged["p_de"].to_numpy(), merged["p_up"].to_numpy())
+    return effect_metrics(merged["label"].to_numpy(), predicted)
+
+
+# --- paired comparison of two models on the same test pairs --------------------------------
+def compare_per_gene(auroc_a: pd.Series, auroc_b: pd.Series, n_boot: int = 1000,
+                     confidence: float = 0.95, random_state: int = 0) -> dict[str, float]:
+    """Paired comparison of two per-gene AUROC series over the same genes.
+
+    ``delta`` is mean(A) − mean(B). The paired bootstrap resamples genes (the same genes
+    for A and B) and gives the percentile interval ``ci_low, ci_high`` of the delta and the
+    two-sided ``bootstrap_p = min(1, 2 min(P*(δ ≤ 0), P*(δ ≥ 0)))`` over the resamples.
+    ``wilcoxon_p`` is :func:`scipy.stats.wilcoxon` (two-sided, zero differences dropped)
+    on the per-gene values; 1.0 when every difference is zero.
+    """
+    from scipy.stats import wilcoxon
+
+    if not auroc_a.index.equals(auroc_b.index):
+        raise ValueError("the two per-gene AUROC series cover different genes: compare "
+                         "scores of the same test pairs")
+    n_boot = check_int(n_boot, "n_boot")
+    confidence = check_fraction(confidence, "confidence")
+    diff = auroc_a.to_numpy(dtype=float) - auroc_b.to_numpy(dtype=float)
+    rng = np.random.default_rng(random_state)
+    boot = diff[rng.integers(0, len(diff), size=(n_boot, len(diff)))].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha])
+    p_boot = min(1.0, 2 * min(float(np.mean(boot <= 0)), float(np.mean(boot >= 0))))
+    p_wil = 1.0 if not np.any(diff != 0) else float(wilcoxon(auroc_a.to_numpy(dtype=float),
+                                                             auroc_b.to_numpy(dtype=float)
+                                                             ).pvalue)
+    return {"auroc_a": float(auroc_a.mean()), "auroc_b": float(auroc_b.mean()),
+            "delta": float(diff.mean()), "ci_low": float(low), "ci_high": float(high),
+            "bootstrap_p": p_boot, "wilcoxon_p": p_wil, "n_genes": int(len(diff))}
+
+
+def compare_scores(
+    dataset: str, task: str, scores_a: pd.DataFrame | str | Path,
+    scores_b: pd.DataFrame | str | Path, n_boot: int = 1000, random_state: int = 0,
+) -> dict[str, float]:
+    """Is model A better than model B on the same test pairs?
+
+    Both score tables pass the checks of :func:`score_predictions` (columns
+    ``pert, gene, score``, exactly one row per test pair). Per-gene AUROCs of both are
+    compared by :func:`compare_per_gene`.
+
+    Returns
+    -------
+    dict
+        ``auroc_a``, ``auroc_b``, ``delta`` (A − B), ``ci_low``, ``ci_high`` (paired
+        bootstrap over genes), ``bootstrap_p``, ``wilcoxon_p``, ``n_genes``.
+    """
+    from pqstats.screens import resolve_screen
+
+    dataset = resolve_screen(dataset)
+    per_gene = []
+    for scores in (scores_a, scores_b):
+        merged = match_test_pairs(dataset, task, _read_if_path(scores, ["score"]))
+        per_gene.append(auroc_by_group(merged, merged["score"].to_numpy(), by="gene"))
+    return compare_per_gene(*per_gene, n_boot=n_boot, random_state=random_state)
 
 
 # --- cross-validation on the training split ---------------------------------------------

@@ -388,3 +388,39 @@ class XGBoostModel(_FeatureModel):
             colsample_bytree=self.colsample_bytree, min_child_weight=self.min_child_weight,
             tree_method="hist", n_jobs=self.n_jobs, random_state=self.random_state,
             eval_metric="logloss")
+
+
+@register("ensemble", "mean of the logistic and XGBoost probabilities (same features)")
+class EnsembleModel(PairClassifier):
+    """Average of :class:`LogisticModel` and :class:`XGBoostModel` probabilities.
+
+    Both members are fitted on the same training pairs (they share the featuriser's
+    out-of-fold features, computed once per process); a pair's score is the mean of their
+    positive-class probabilities, so it depends on that pair alone. Chosen by grouped CV
+    on the training splits (``results/model_selection.md``).
+
+    Parameters
+    ----------
+    random_state : int
+        Seed of the XGBoost member (the logistic member is deterministic).
+    dataset, task, track : str
+        Set by the benchmark harness, passed to both members.
+    """
+
+    def __init__(self, random_state: int = 0, dataset: str | None = None,
+                 task: str | None = None, track: str = "strict"):
+        self.random_state = random_state
+        self.dataset = dataset
+        self.task = task
+        self.track = track
+
+    def _members(self) -> list[PairClassifier]:
+        context = {"dataset": self.dataset, "task": self.task, "track": self.track}
+        return [LogisticModel(**context),
+                XGBoostModel(random_state=self.random_state, **context)]
+
+    def _fit(self, pairs, y):
+        self.members_ = [m.fit(pairs, y) for m in self._members()]
+
+    def _score(self, pairs):
+        return np.mean([m.score_pairs(pairs) for m in self.members_], axis=0)

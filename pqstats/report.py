@@ -700,7 +700,7 @@ def _figure_section(title: str, rel: str, caption: str) -> list[str]:
 
 def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
                     out: str | os.PathLike, knowledge: pd.DataFrame | None = None,
-                    notes: Sequence[str] = ()) -> str:
+                    notes: Sequence[str] = (), oracles: pd.DataFrame | None = None) -> str:
     """``benchmark.md``: the figures, then every table.
 
     Parameters
@@ -716,6 +716,8 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
         :func:`knowledge_versions`.
     notes : sequence of str
         Lines on figures that could not be drawn (input missing).
+    oracles : DataFrame, optional
+        ``oracles.csv`` (:func:`pqstats.oracles.run_oracles`): its own section.
     """
     from pqstats.benchmark import results_markdown
 
@@ -762,6 +764,8 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
             "(`pqstats gse`); the paper protocol is grey and hatched; see `gse.md`.")
     lines += [f"* {n}" for n in notes] + ([""] if notes else [])
     lines += rest
+    if oracles is not None and not oracles.empty:
+        lines += ["", *oracle_markdown(results, oracles)]
     if knowledge is not None and not knowledge.empty:
         lines += ["", "## Knowledge behind the models", "",
                   "Versions from the source manifest (`pqstats.knowledge.SOURCES`); the "
@@ -778,6 +782,33 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
             lines.append(f"| {r.source} | {r.version} | {licence}{flag} | "
                          f"{r.description.replace('|', '/')} | `{r.sha256}` |")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def oracle_markdown(results: pd.DataFrame, oracles: pd.DataFrame) -> list[str]:
+    """The oracle section of ``benchmark.md``: oracle rows apart from the models, and the
+    share of the oracle's gain over chance that the best strict-track model reaches."""
+    from pqstats.oracles import ORACLES, headroom
+
+    room = headroom(results, oracles)
+    lines = ["## Oracle headroom (not models)", "",
+             "Oracles read the test labels of the screen they score, by construction: the "
+             "scored pair's own label is left out, but the knockdown's other test outcomes "
+             "are used. They are no predictions, never registered as models and never "
+             "cached as model scores (`oracles.csv`, `pqstats.oracles`). "
+             + "; ".join(f"`{k}`: {d}" for k, (_, d) in ORACLES.items()) + ". "
+             "*share* = (best strict model − 0.5) / (best oracle − 0.5).", "",
+             "| dataset | task | " + " | ".join(f"*oracle* `{k}`" for k in ORACLES)
+             + " | best strict model | share of the oracle's gain |",
+             "|---|---|" + "---|" * len(ORACLES) + "---|---|"]
+    for (d, t), grp in oracles.groupby(["dataset", "task"], sort=False):
+        by = grp.set_index("oracle")
+        cells = [f"{by.loc[k, 'auroc']:.3f}" if k in by.index else "–" for k in ORACLES]
+        r = room[(room["dataset"] == d) & (room["task"] == t)]
+        best = (f"{r['best_model'].iloc[0]} {r['model_auroc'].iloc[0]:.3f}" if len(r)
+                else "–")
+        share = f"{r['share'].iloc[0]:.0%}" if len(r) and pd.notna(r["share"].iloc[0]) else "–"
+        lines.append(f"| {d} | {t} | " + " | ".join(cells) + f" | {best} | {share} |")
+    return lines + [""]
 
 
 def _check_scored(results: pd.DataFrame, out) -> None:
@@ -872,8 +903,9 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
         else:
             notes.append("No enrichment chart: neither `bench_enrichment.json` (`make bench`) "
                          "nor `gse_summary.csv` (`pqstats gse`) is here.")
+    oracles = (pd.read_csv(out / "oracles.csv") if (out / "oracles.csv").is_file() else None)
     md = atomic_write_text(out / "benchmark.md", report_markdown(
-        combined, written, out, knowledge=knowledge_versions(), notes=notes))
+        combined, written, out, knowledge=knowledge_versions(), notes=notes, oracles=oracles))
     return [csv, md, *written.values()]
 
 

@@ -105,7 +105,7 @@ def test_benchmark_cache_reuses_scores_only_for_identical_inputs(counted_fits):
 
     calls = counted_fits
     kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10,
-              progress=False)
+              progress=False, seeds=1)
     first = bm.run_benchmark(**kw)
     second = bm.run_benchmark(**kw)
     assert calls == ["random"]

@@ -148,3 +148,12 @@ def test_gene_frequency_learns_gene_rates(toy_pairs):
     np.testing.assert_allclose(got, expected.loc[toy_pairs.drop_duplicates("gene").gene])
     unseen = toy_pairs.iloc[:1].assign(gene="NEW")
     assert model.score_pairs(unseen)[0] == pytest.approx(toy_pairs.label.mean())
+
+
+@pytest.mark.integration
+def test_ensemble_is_the_mean_of_logistic_and_xgboost(fitted_on_k562_dir):
+    fitted, test = fitted_on_k562_dir
+    pairs = test[["pert", "gene"]]
+    expected = (fitted["logistic"].score_pairs(pairs) + fitted["xgboost"].score_pairs(pairs)) / 2
+    np.testing.assert_allclose(fitted["ensemble"].score_pairs(pairs), expected, rtol=1e-6,
+                               atol=1e-7)
