@@ -49,7 +49,7 @@ __all__ = [
     "results_markdown",
 ]
 
-TRACKS: tuple[str, ...] = ("strict", "transfer")
+TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
 RESULT_COLUMNS = [
     "dataset", "task", "track", "model", "auroc", "ci_low", "ci_high", "auprc", "n_genes",
     "seconds", "note",
@@ -78,7 +78,8 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     """Fit a registered model on the training split and score the test split.
 
     Only the training rows' labels reach the model; the test rows are passed as
-    ``pert, gene`` alone.
+    ``pert, gene`` alone. On the zero-shot track no row of ``pairs`` reaches the fit
+    (the model learns from other screens' training splits only).
 
     Returns
     -------
@@ -87,6 +88,8 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     """
     model = model_registry.get_for(model_name, dataset, task, track, **(params or {}))
     train = pairs[pairs["split"] == "train"]
+    if track == "zero-shot":
+        train = train.iloc[:0]
     test = pairs.loc[pairs["split"] == "test", ["pert", "gene"]]
     start = time.perf_counter()
     model.fit(train[["pert", "gene"]], train["label"].to_numpy())
@@ -156,13 +159,16 @@ def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
     (labels included), :func:`_source_digest` and :func:`_knowledge_key`; on the transfer
     track also the other screens that feed it, with their tables' checksums
     (:func:`pqstats.features.transfer.transfer_fingerprint`), so importing or removing a
-    screen refits what it changes.
+    screen refits what it changes; on the zero-shot track the target's labels are left
+    out of the hash (they decide nothing there).
     """
+    if cell[2] == "zero-shot":  # no label of the target decides a zero-shot fit
+        pairs = pairs[[c for c in ("pert", "gene", "split") if c in pairs.columns]]
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
     parts = {"model": model_name, "params": params, "cell": list(cell),
              "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
              **_knowledge_key()}
-    if cell[2] == "transfer":
+    if cell[2] in ("transfer", "zero-shot"):
         from pqstats.features.transfer import transfer_fingerprint
 
         parts["transfer_sources"] = transfer_fingerprint(cell[0], cell[1])
@@ -200,6 +206,9 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
 
 def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
           n_boot: int, cache: bool = True, keep: dict | None = None) -> dict:
+    if track == "zero-shot" and model_registry.zero_shot_note(model_name) is not None:
+        return {"dataset": dataset, "task": task, "track": track, "model": model_name,
+                "note": f"cannot run zero-shot: {model_registry.zero_shot_note(model_name)}"}
     scores, seconds = _cached_fit_predict(model_name, dataset, task, track, pairs, cache)
     if keep is not None:
         keep[(dataset, task, track, model_name)] = scores
