@@ -40,6 +40,8 @@ def parse_sizes(text: str | Sequence) -> list[int | str]:
     full = False
     for item in items:
         word = str(item).strip().lower()
+        if not word:
+            continue
         if word == "all":
             full = True
         elif word.isdigit():
