@@ -176,3 +176,23 @@ def test_cli_tracks_include_zero_shot(capsys):
                 ["explain", "--cell-line", TARGET, "--pert", "MYC", "--gene", "MYC"],
                 ["prioritise", "--cell-line", TARGET, "--candidates", "genes.txt"]):
         assert build_parser().parse_args([*cmd, "--track", "zero-shot"]).track == "zero-shot"
+
+
+def test_report_shows_the_learning_curves_beside_the_tables(tmp_path):
+    from pqstats.report import write_report
+
+    results = pd.DataFrame([{"dataset": "hepg2", "task": "dir", "track": t, "model": "logistic",
+                             "auroc": a, "ci_low": a - 0.02, "ci_high": a + 0.02, "auprc": 0.5,
+                             "n_genes": 10, "seconds": 1.0, "note": ""}
+                            for t, a in (("strict", 0.8), ("transfer", 0.86), ("zero-shot", 0.72))])
+    folder = tmp_path / "learning_curve" / "hepg2-dir"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"size": ["0", "30", "30", "all", "all"], "repeat": [0, 0, 0, 0, 0],
+                  "track": ["zero-shot", "strict", "transfer", "strict", "transfer"],
+                  "auroc": [0.72, 0.64, 0.70, 0.80, 0.86], "ci_low": 0.6, "ci_high": 0.9}
+                 ).to_csv(folder / "learning_curve.csv", index=False)
+    write_report(results, tmp_path, roc=False)
+    text = (tmp_path / "benchmark.md").read_text()
+    assert "| hepg2-dir | 0.720 | 0.860 | 0.800 | all |" in text
+    assert (tmp_path / "figures" / "learning_curves.png").is_file()
+    assert "| logistic | zero-shot |" in text
