@@ -49,7 +49,7 @@ __all__ = [
     "results_markdown",
 ]
 
-TRACKS: tuple[str, ...] = ("strict", "transfer")
+TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
 RESULT_COLUMNS = [
     "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
     "n_genes", "n_seeds", "seconds", "note",
@@ -84,7 +84,8 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     """Fit a registered model on the training split and score the test split.
 
     Only the training rows' labels reach the model; the test rows are passed as
-    ``pert, gene`` alone.
+    ``pert, gene`` alone. On the zero-shot track no row of ``pairs`` reaches the fit
+    (the model learns from other screens' training splits only).
 
     Returns
     -------
@@ -93,6 +94,8 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
     """
     model = model_registry.get_for(model_name, dataset, task, track, **(params or {}))
     train = pairs[pairs["split"] == "train"]
+    if track == "zero-shot":
+        train = train.iloc[:0]
     test = pairs.loc[pairs["split"] == "test", ["pert", "gene"]]
     start = time.perf_counter()
     model.fit(train[["pert", "gene"]], train["label"].to_numpy())
@@ -162,13 +165,16 @@ def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
     (labels included), :func:`_source_digest` and :func:`_knowledge_key`; on the transfer
     track also the other screens that feed it, with their tables' checksums
     (:func:`pqstats.features.transfer.transfer_fingerprint`), so importing or removing a
-    screen refits what it changes.
+    screen refits what it changes; on the zero-shot track the target's labels are left
+    out of the hash (they decide nothing there).
     """
+    if cell[2] == "zero-shot":  # no label of the target decides a zero-shot fit
+        pairs = pairs[[c for c in ("pert", "gene", "split") if c in pairs.columns]]
     content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
     parts = {"model": model_name, "params": params, "cell": list(cell),
              "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
              **_knowledge_key()}
-    if cell[2] == "transfer":
+    if cell[2] in ("transfer", "zero-shot"):
         from pqstats.features.transfer import transfer_fingerprint
 
         parts["transfer_sources"] = transfer_fingerprint(cell[0], cell[1])
@@ -219,6 +225,9 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
           seeds: int = DEFAULT_SEEDS) -> dict:
     """One cell: the mean over seeds of the per-gene AUROC, its sd over seeds, and the
     bootstrap interval over genes of the seed-mean per-gene AUROC."""
+    if track == "zero-shot" and model_registry.zero_shot_note(model_name) is not None:
+        return {"dataset": dataset, "task": task, "track": track, "model": model_name,
+                "note": f"cannot run zero-shot: {model_registry.zero_shot_note(model_name)}"}
     from pqstats.evaluation import auroc_by_group, bootstrap_ci
 
     test = pairs[pairs["split"] == "test"]

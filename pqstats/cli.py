@@ -465,7 +465,9 @@ def _add_cv(sub) -> None:
                    help="a registered screen (`pqstats screen list`)")
     p.add_argument("--task", required=True, choices=["de", "dir"])
     p.add_argument("--model", required=True, help="a registered model (see `pqstats models`)")
-    p.add_argument("--track", default="strict", choices=["strict", "transfer"])
+    p.add_argument("--track", default="strict", choices=["strict", "transfer"],
+                   help="zero-shot has no training split of the target to cross-validate "
+                        "(benchmarks/zero_shot_selection.py selects it across screens)")
     p.add_argument("--folds", type=int_at_least(2), default=5,
                    help="folds grouped by perturbation (at least 2)")
     p.add_argument("--seed", type=non_negative_int, default=0,
@@ -481,6 +483,61 @@ def _add_cv(sub) -> None:
                         "(ray://host:10001); default: start a local one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_cv)
+
+
+# --- learning curve ----------------------------------------------------------------
+def _cmd_learning_curve(args: argparse.Namespace) -> int:
+    from pqstats.learning_curve import learning_curve, size_reaching, write_learning_curve
+    from pqstats.screens import resolve_screen
+
+    dataset = resolve_screen(args.dataset)
+    curve = learning_curve(dataset, args.task, args.model, sizes=args.sizes,
+                           repeats=args.repeats, random_state=args.seed, n_boot=args.n_boot)
+    paths = write_learning_curve(curve, args.out,
+                                 label=f"{dataset} {args.task.upper()}, {args.model}")
+    reached = size_reaching(curve)
+    if args.json:
+        print(json.dumps({"curve": json.loads(curve.to_json(orient="records")),
+                          "size_reaching_90pct_of_transfer_gain": reached,
+                          "files": {k: str(v) for k, v in paths.items()}}))
+        return 0
+    print(curve.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if reached is not None:
+        print(f"the transfer-track fit reaches 90% of the full transfer track's gain over "
+              f"chance at size {reached}")
+    print("wrote " + ", ".join(str(v) for v in paths.values()))
+    return 0
+
+
+def _add_learning_curve(sub) -> None:
+    from pqstats.learning_curve import parse_sizes
+
+    def sizes(text: str):
+        try:
+            return parse_sizes(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    p = sub.add_parser("learning-curve",
+                       help="per-gene AUROC against the number of the target's training "
+                            "perturbations, from zero-shot (0) to the transfer track (all)")
+    p.add_argument("--dataset", required=True, metavar="SCREEN",
+                   help="a registered screen (`pqstats screen list`)")
+    p.add_argument("--task", required=True, choices=["de", "dir"])
+    p.add_argument("--model", default="logistic",
+                   help="a registered model that runs zero-shot (default: logistic)")
+    p.add_argument("--sizes", type=sizes, default=parse_sizes("0,10,30,100,300,all"),
+                   help="comma-separated numbers of training perturbations and 'all' "
+                        "(default: 0,10,30,100,300,all)")
+    p.add_argument("--repeats", type=positive_int, default=3,
+                   help="seeded draws per size between 0 and all (default: 3)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the draws")
+    p.add_argument("--n-boot", type=positive_int, default=200,
+                   help="bootstrap resamples over genes")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="writes DIR/learning_curve.csv and DIR/learning_curve.png")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_learning_curve)
 
 
 # --- predict / explain / prioritise ----------------------------------------------------
@@ -516,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 title="commands")
     for add in (_add_fetch, _add_kg, _add_models, _add_cv, _add_benchmark, _add_report,
                 _add_score, _add_compare, _add_enrich, _add_gse, _add_summer, _add_screen,
-                _add_knockdown):
+                _add_knockdown, _add_learning_curve):
         add(sub)
     for choice in sub.choices.values():
         choice.formatter_class = _Formatter

@@ -81,7 +81,7 @@ def _add_predict(sub) -> None:
                         "(default) or by P(DE)")
     p.add_argument("--n-themes", type=positive_int, default=10, help="themes to show")
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
     p.add_argument("--out", help="write the full table to this CSV")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_predict)
@@ -114,7 +114,7 @@ def _add_explain(sub) -> None:
     p.add_argument("--task", choices=("de", "dir"), default="de")
     p.add_argument("--model", default="xgboost",
                    help="xgboost, logistic or knn_retrieval")
-    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
     p.add_argument("--neighbours", type=positive_int, default=5,
                    help="similar knockdowns per space")
     p.add_argument("--paths", type=positive_int, default=5, help="graph paths to show")
@@ -154,7 +154,7 @@ def _add_prioritise(sub) -> None:
     p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
                    help="; ".join(f"{k}: {v}" for k, v in STRATEGIES.items()))
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
     p.add_argument("--seed", type=non_negative_int, default=0, help="tie-breaking seed")
     p.add_argument("--out", help="write the ranking to this CSV")
     p.add_argument("--json", action="store_true")

@@ -11,6 +11,13 @@ least) the columns ``pert`` and ``gene``, ``y`` the 0/1 labels.
 A model may declare ``dataset``, ``task`` and ``track`` parameters; the benchmark harness
 sets them (via ``set_params``) so that transfer-track models know which screen they are on.
 
+**Zero-shot track.** A model runs on it only when its class says so
+(``zero_shot_note is None``; the base class says it cannot, so a new model is skipped until
+it opts in). On that track ``fit`` takes *no* pair of the target screen (an empty table):
+the model learns from other screens' training splits only
+(:class:`~pqstats.features.zero_shot.ZeroShotFeaturizer`), and is refused a labelled table,
+so no label of the target can reach it.
+
 **Leakage invariant.** A pair's score must not depend on which other pairs are scored
 with it (no transductive features): ``score_pairs(test)[i] == score_pairs(test[i:i+1])``.
 The test suite checks this for every registered model.
@@ -33,6 +40,8 @@ __all__ = [
     "PriorModel",
     "RandomModel",
     "GeneFrequencyModel",
+    "ZERO_SHOT",
+    "zero_shot_note",
     "register",
     "get",
     "get_for",
@@ -90,12 +99,41 @@ def check_pairs(pairs: pd.DataFrame, y=None) -> tuple[pd.DataFrame, np.ndarray |
     return pairs, y_arr.astype(int)
 
 
+ZERO_SHOT = "zero-shot"
+
+
+def zero_shot_note(name: str) -> str | None:
+    """Why the registered model ``name`` cannot run on the zero-shot track (None: it can)."""
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}")
+    return _REGISTRY[name].factory.zero_shot_note
+
+
 class PairClassifier(ClassifierMixin, BaseEstimator):
-    """Base class: subclasses implement ``_fit(pairs, y)`` and ``_score(pairs)``."""
+    """Base class: subclasses implement ``_fit(pairs, y)`` and ``_score(pairs)``.
+
+    ``zero_shot_note`` is None for a model that runs on the zero-shot track, else the
+    reason it cannot (shown in the benchmark's note).
+    """
+
+    zero_shot_note: str | None = "needs the target screen's own training labels"
 
     def fit(self, pairs: pd.DataFrame, y) -> PairClassifier:
-        """Fit on training pairs and their 0/1 labels; returns ``self``."""
+        """Fit on training pairs and their 0/1 labels; returns ``self``.
+
+        On the zero-shot track (``track="zero-shot"``) ``pairs`` must be empty: the model
+        learns from other screens' training splits only.
+        """
         pairs, y_arr = check_pairs(pairs, y)
+        if getattr(self, "track", None) == ZERO_SHOT:
+            if self.zero_shot_note is not None:
+                raise ValueError(f"{type(self).__name__} cannot run zero-shot: "
+                                 f"{self.zero_shot_note}; use track='strict' or 'transfer'")
+            if len(pairs):
+                raise ValueError(
+                    f"the zero-shot track reads no label of the target screen, but fit got "
+                    f"{len(pairs)} labelled pairs: fit with an empty table (pairs.iloc[:0]) "
+                    "or use track='transfer'")
         self.classes_ = np.array([0, 1])
         self._fit(pairs, y_arr)
         self.n_train_pairs_ = len(pairs)
@@ -176,7 +214,9 @@ def available() -> dict[str, str]:
 
 @register("prior", "constant score: the training positive rate (per-gene AUROC = 0.5)")
 class PriorModel(PairClassifier):
-    """Score every pair with the training share of positives."""
+    """Score every pair with the training share of positives (0.5 with none)."""
+
+    zero_shot_note = None
 
     def _fit(self, pairs, y):
         self.prior_ = float(y.mean()) if len(y) else 0.5
@@ -197,6 +237,8 @@ class RandomModel(PairClassifier):
     random_state : int
         Seed; different seeds give independent scores.
     """
+
+    zero_shot_note = None
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
@@ -220,6 +262,9 @@ class GeneFrequencyModel(PairClassifier):
         Pseudo-count pulling rare genes towards the global rate.
     """
 
+    zero_shot_note = ("a gene's rate in the target screen needs its labels (and is "
+                      "constant per gene: per-gene AUROC 0.5 anyway)")
+
     def __init__(self, smoothing: float = 1.0):
         self.smoothing = smoothing
 
@@ -235,7 +280,24 @@ class GeneFrequencyModel(PairClassifier):
 
 # --- learned models on knowledge-graph and retrieval features ------------------------
 class _FeatureModel(PairClassifier):
-    """Shared plumbing: a PairFeaturizer followed by a classifier on its features."""
+    """Shared plumbing: a PairFeaturizer followed by a classifier on its features.
+
+    Zero-shot, the featuriser is a :class:`~pqstats.features.zero_shot.ZeroShotFeaturizer`
+    and the classifier learns from other screens' training pairs.
+    """
+
+    zero_shot_note = None
+
+    def _zero_shot_featurizer(self):
+        from pqstats.features.zero_shot import ZeroShotFeaturizer
+
+        if self.dataset is None or self.task is None:
+            raise ValueError("the zero-shot track needs dataset and task (which screens may "
+                             "feed this one)")
+        return ZeroShotFeaturizer(self.dataset, self.task, spaces=tuple(self.spaces),
+                                  gene_weight=self.gene_weight,
+                                  graph="graph" in self.feature_groups,
+                                  max_rows_per_source=self.zero_shot_rows)
 
     def _featurizer(self):
         from pqstats.features.pairs import PairFeaturizer
@@ -248,6 +310,12 @@ class _FeatureModel(PairClassifier):
         raise NotImplementedError
 
     def _fit(self, pairs, y):
+        if self.track == ZERO_SHOT:
+            self.featurizer_ = self._zero_shot_featurizer().fit()
+            features, y, _ = self.featurizer_.training_set()
+            self.feature_names_ = list(features.columns)
+            self.classifier_ = self._make_classifier().fit(features.to_numpy(np.float32), y)
+            return
         self.featurizer_ = self._featurizer()
         features = self.featurizer_.fit_transform(pairs, y)
         self.feature_names_ = list(features.columns)
@@ -263,38 +331,69 @@ class _FeatureModel(PairClassifier):
 class KnnRetrievalModel(PairClassifier):
     """The retrieval score alone (space ``all``), added to the gene's base rate.
 
+    Zero-shot, the retrieval runs over other screens' training responses instead: the
+    mean over those screens of the pair's own gene-smoothed outcome there (``self``) plus
+    the smoothed retrieval over perturbations with similar knowledge profiles, added to
+    their mean positive rate.
+
     Parameters
     ----------
     space : str
         Similarity space of the retrieval (see :data:`pqstats.features.SPACES`).
     gene_weight : float
         Weight of the smoothing over co-responding genes.
+    dataset, task, track : str
+        Set by the benchmark harness; only the zero-shot track changes the model.
     """
 
-    def __init__(self, space: str = "all", gene_weight: float = 1.0):
+    zero_shot_note = None
+
+    def __init__(self, space: str = "all", gene_weight: float = 1.0,
+                 dataset: str | None = None, task: str | None = None, track: str = "strict"):
         self.space = space
         self.gene_weight = gene_weight
+        self.dataset = dataset
+        self.task = task
+        self.track = track
 
     def _fit(self, pairs, y):
         from pqstats.features.pairs import _canonical, load_graph
         from pqstats.features.profiles import gene_profiles
         from pqstats.features.retrieval import ResponseRetrieval
 
+        if self.track == ZERO_SHOT:
+            from pqstats.features.zero_shot import ZeroShotFeaturizer
+
+            if self.dataset is None or self.task is None:
+                raise ValueError("the zero-shot track needs dataset and task")
+            self.featurizer_ = ZeroShotFeaturizer(
+                self.dataset, self.task, spaces=(self.space,), gene_weight=self.gene_weight,
+                graph=False).fit()
+            rates = [r.base_rate_ for r in self.featurizer_.retrievals_.values()]
+            self.base_rate_ = float(np.mean(rates)) if rates else 0.5
+            return
         profiles = [gene_profiles(load_graph(), self.space)]
         self.retrieval_ = ResponseRetrieval(profiles, gene_weight=self.gene_weight).fit(
             _canonical(pairs), y)
 
     def terms(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """The two additive terms of the score: the gene's base rate (``gene_rate``) and
-        the smoothed retrieval (``<space>_retrieval_smooth``), one row per pair."""
+        """The additive terms of the score, one row per pair: the gene's base rate
+        (``gene_rate``) and the smoothed retrieval (``<space>_retrieval_smooth``);
+        zero-shot, the other screens' mean rate (``gene_rate``), the pair's own smoothed
+        outcome there (``self_retrieval_smooth``) and the smoothed retrieval."""
         from pqstats.features.pairs import _canonical
 
+        if self.track == ZERO_SHOT:
+            f = self.featurizer_.transform(pairs).reset_index(drop=True)
+            return pd.DataFrame({
+                "gene_rate": np.full(len(f), self.base_rate_),
+                "self_retrieval_smooth": f["zs_self_retrieval_smooth"],
+                f"{self.space}_retrieval_smooth": f[f"zs_{self.space}_retrieval_smooth"]})
         f = self.retrieval_.transform(_canonical(pairs)).reset_index(drop=True)
         return f[["gene_rate", f"{self.space}_retrieval_smooth"]]
 
     def _score(self, pairs):
-        base_rate, retrieval = self.terms(pairs).to_numpy().T
-        return np.clip(base_rate + retrieval, 0.0, 1.0)
+        return np.clip(self.terms(pairs).to_numpy().sum(axis=1), 0.0, 1.0)
 
 
 @register("logistic", "standardised retrieval + graph features, L2 logistic regression")
@@ -312,13 +411,17 @@ class LogisticModel(_FeatureModel):
     gene_weight : float
         Weight of the retrieval's smoothing over co-responding genes (0 = none).
     dataset, task, track : str
-        Set by the benchmark harness; the transfer track adds other screens' outcomes.
+        Set by the benchmark harness; the transfer track adds other screens' outcomes;
+        the zero-shot track learns from other screens only.
+    zero_shot_rows : int
+        Zero-shot: training pairs drawn from each other screen.
     """
 
     def __init__(self, C: float = 0.1, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, dataset: str | None = None,
-                 task: str | None = None, track: str = "strict"):
+                 task: str | None = None, track: str = "strict", zero_shot_rows: int = 60000):
+        self.zero_shot_rows = zero_shot_rows
         self.C = C
         self.feature_groups = feature_groups
         self.spaces = spaces
@@ -354,7 +457,10 @@ class XGBoostModel(_FeatureModel):
     gene_weight : float
         Weight of the retrieval's smoothing over co-responding genes (0 = none).
     dataset, task, track : str
-        Set by the benchmark harness; the transfer track adds other screens' outcomes.
+        Set by the benchmark harness; the transfer track adds other screens' outcomes;
+        the zero-shot track learns from other screens only.
+    zero_shot_rows : int
+        Zero-shot: training pairs drawn from each other screen.
     """
 
     def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
@@ -363,7 +469,8 @@ class XGBoostModel(_FeatureModel):
                  feature_groups: tuple[str, ...] = ("retrieval", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, dataset: str | None = None,
-                 task: str | None = None, track: str = "strict"):
+                 task: str | None = None, track: str = "strict", zero_shot_rows: int = 60000):
+        self.zero_shot_rows = zero_shot_rows
         self.spaces = spaces
         self.gene_weight = gene_weight
         self.dataset = dataset

@@ -172,7 +172,8 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     task : {"de", "dir"}
     model : str
         A registered model name (``pqstats models``).
-    track : {"strict", "transfer"}
+    track : {"strict", "transfer", "zero-shot"}
+        Zero-shot, no label of ``cell_line`` reaches the fit.
     cache : bool
         Reuse a model fitted earlier (in this process or on disk).
     verbose : bool
@@ -192,6 +193,8 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     dataset = resolve_screen(cell_line)
     pairs = load_pairs(dataset, task)
     train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
+    if track == "zero-shot":  # no label of the screen: the model learns from other screens
+        train = train.iloc[:0]
     estimator = model_registry.get_for(model, dataset, task, track)
     key = fit_cache_key(model, estimator.get_params(), (dataset, task, track), train)
     if cache and key in _MODELS:

@@ -76,7 +76,7 @@ EXTRA_RESULT_FILES: tuple[str, ...] = ("summer.csv",)
 _PAPER_COLOURS = {"GEARS": "#d9d9d9", "GenePT-Prot + LogReg": "#bdbdbd",
                   "Retrieval (No LLM)": "#969696", "Summer (LLM)": "#636363"}
 _CORE_COLOUR = "#252525"
-_TRACK_COLOURS = {"strict": "#1f77b4", "transfer": "#ff7f0e"}
+_TRACK_COLOURS = {"strict": "#1f77b4", "transfer": "#ff7f0e", "zero-shot": "#2ca02c"}
 _EXTRA_COLOUR = "#2ca02c"
 # one colour per screen, in the registry's order (the PerturbQA screens first)
 _SCREEN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e",
@@ -322,7 +322,7 @@ def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
 
     for name in extra_models:
         series.append((f"{name} (pqstats adapter)", _EXTRA_COLOUR, ours("strict", name)))
-    for track in ("strict", "transfer"):
+    for track in ("strict", "transfer", "zero-shot"):
         if not ok[(ok.track == track) & (ok.model == model)].empty:
             series.append((f"pqstats {model}, {track} track", _TRACK_COLOURS[track],
                            ours(track, model)))
@@ -403,13 +403,13 @@ def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -
             ax.text(max(value, 0.5) + 0.005, y[i], f"{value:.2f}", va="center", fontsize=7)
         for k, name in enumerate(models):
             yy = y[len(paper) + k]
-            for track, offset in (("strict", 0.18), ("transfer", -0.18)):
+            for track, offset in (("strict", 0.24), ("transfer", 0.0), ("zero-shot", -0.24)):
                 rows = ok[(ok.task == task) & (ok.track == track) & (ok.model == name)]
                 if rows.empty:
                     continue
                 row = rows.iloc[0]
                 colour = _TRACK_COLOURS[track] if name in pq_models else _EXTRA_COLOUR
-                ax.barh(yy + offset, row.auroc - 0.5, left=0.5, height=0.34, color=colour,
+                ax.barh(yy + offset, row.auroc - 0.5, left=0.5, height=0.23, color=colour,
                         xerr=_error(row), capsize=2, ecolor="black", lw=0, zorder=2,
                         alpha=1.0 if track == "strict" else 0.75)
                 hi = row.ci_high if pd.notna(row.ci_high) else row.auroc
@@ -433,7 +433,9 @@ def plot_dataset(results: pd.DataFrame, dataset: str, path: str | os.PathLike) -
                     label="paper (Wu et al. 2025, Table 1)"),
               Patch(facecolor=_TRACK_COLOURS["strict"], label="pqstats, strict track"),
               Patch(facecolor=_TRACK_COLOURS["transfer"], alpha=0.75,
-                    label="pqstats, transfer track")]
+                    label="pqstats, transfer track"),
+              Patch(facecolor=_TRACK_COLOURS["zero-shot"], alpha=0.75,
+                    label="pqstats, zero-shot track")]
     if set(models) - pq_models:
         legend.append(Patch(facecolor=_EXTRA_COLOUR, label="Summer adapter (pqstats)"))
     fig.legend(handles=legend, loc="outside lower center", ncol=len(legend), fontsize=8,
@@ -762,6 +764,7 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
             "Enrichment speed and accuracy", rel(figures["enrichment"]),
             "Left: `bench_enrichment.json` (`make bench`). Right: `gse_summary.csv` "
             "(`pqstats gse`); the paper protocol is grey and hatched; see `gse.md`.")
+    lines += _learning_curve_lines(out, rel)
     lines += [f"* {n}" for n in notes] + ([""] if notes else [])
     lines += rest
     if oracles is not None and not oracles.empty:
@@ -808,6 +811,41 @@ def oracle_markdown(results: pd.DataFrame, oracles: pd.DataFrame) -> list[str]:
                 else "–")
         share = f"{r['share'].iloc[0]:.0%}" if len(r) and pd.notna(r["share"].iloc[0]) else "–"
         lines.append(f"| {d} | {t} | " + " | ".join(cells) + f" | {best} | {share} |")
+    return lines + [""]
+
+
+LEARNING_CURVE_DIR = "learning_curve"
+
+
+def read_learning_curves(out: str | os.PathLike) -> dict[str, pd.DataFrame]:
+    """``out/learning_curve/<name>/learning_curve.csv`` (``make benchmark``), by name."""
+    folder = Path(out) / LEARNING_CURVE_DIR
+    return {p.parent.name: pd.read_csv(p, dtype={"size": str})
+            for p in sorted(folder.glob("*/learning_curve.csv"))}
+
+
+def _learning_curve_lines(out: Path, rel) -> list[str]:
+    from pqstats.learning_curve import size_reaching
+
+    curves = read_learning_curves(out)
+    if not curves:
+        return []
+    lines = ["### Learning curves: from zero-shot to the transfer track", ""]
+    if (out / FIGURE_DIR / "learning_curves.png").is_file():
+        lines += [f"![Learning curves]({rel(out / FIGURE_DIR / 'learning_curves.png')})", ""]
+    lines += ["Per-gene AUROC on the test split against the number of the target's training "
+              "perturbations (mean over seeded draws; the whiskers their spread). Size 0 is "
+              "the zero-shot track, `all` the strict and transfer tracks. The last column is "
+              "the smallest size at which the fit with the other screens reaches 90% of the "
+              "full transfer track's gain over chance.", "",
+              "| curve | zero-shot | transfer, all | strict, all | 90% of the gain at |",
+              "|---|---|---|---|---|"]
+    for name, c in curves.items():
+        def at(size, track, c=c):
+            v = c.loc[(c["size"] == size) & (c["track"] == track), "auroc"]
+            return f"{v.mean():.3f}" if len(v) else "–"
+        lines.append(f"| {name} | {at('0', 'zero-shot')} | {at('all', 'transfer')} | "
+                     f"{at('all', 'strict')} | {size_reaching(c) or '–'} |")
     return lines + [""]
 
 
@@ -893,6 +931,13 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
                 written["ablation"] = p
         else:
             notes.append("No ablation chart: `ablation.csv` is not here (run `make ablation`).")
+        curves = read_learning_curves(out)
+        if curves:
+            from pqstats.learning_curve import plot_learning_curve
+
+            written["learning"] = plot_learning_curve(
+                curves, fig_dir / "learning_curves.png",
+                title="Learning curves (per-gene AUROC, test split)")
         bench = (json.loads((out / "bench_enrichment.json").read_text(encoding="utf-8"))
                  if (out / "bench_enrichment.json").is_file() else None)
         gse = (pd.read_csv(out / "gse_summary.csv") if (out / "gse_summary.csv").is_file()

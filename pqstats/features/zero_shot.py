@@ -1,0 +1,248 @@
+"""Zero-shot features: what other screens' training splits say about a pair, and nothing else.
+
+DESIGN.md's zero-shot track scores a screen with no label of its own: only the knowledge
+graph and the *training* splits of other studies' screens
+(:func:`~pqstats.features.transfer.transfer_sources`). Every feature here means the same
+thing in every screen, so a model trained on the pairs of some screens applies to another:
+
+For each source screen ``s`` a :class:`~pqstats.features.retrieval.ResponseRetrieval` is
+fitted on ``s``'s training pairs, in two kinds of similarity space:
+
+* ``self`` — a perturbation is similar only to itself: the pair's own residual outcome in
+  ``s`` (``self_retrieval``), smoothed over genes that co-respond in ``s``
+  (``self_retrieval_smooth``), and the perturbation's strength there (``self_strength``:
+  its positive rate minus the screen's);
+* the knowledge spaces (``go``, ``ppi``, ``pathway``, ``all``) — what gene g did in ``s``
+  under perturbations whose knowledge profiles resemble p's.
+
+Strengths and the gene's rate are taken relative to the source's overall rate. Each
+feature is the mean over the sources that measured gene g (pair features) or over all
+sources (perturbation features); ``zs_sources`` counts the sources that screened p, and
+the label-free graph relations of p and g are added.
+
+Training rows of a zero-shot model are the training pairs of each source ``s``, with
+features from the *other* sources only (leave-one-screen-out), so a training row looks
+like a target row: evidence from screens other than its own. For programme readouts
+(``k562_set``) a feature is the mean over the programme's member genes. No label of the
+target screen, and no test split of any screen, is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from pqstats._fetch import DataUnavailableError
+from pqstats.features.graph_pairs import graph_pair_features
+from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
+from pqstats.features.retrieval import ResponseRetrieval
+from pqstats.features.transfer import transfer_sources
+from pqstats.screens import load_pairs, readout_members
+
+__all__ = ["ZeroShotFeaturizer", "zero_shot_sources"]
+
+# per process: a source's fitted retrieval and a target's training set do not depend on
+# the model that uses them (logistic and xgboost share them in the benchmark)
+_RETRIEVALS: dict[tuple, tuple[pd.DataFrame, ResponseRetrieval]] = {}
+_TRAINING_SETS: dict[tuple, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+
+
+def zero_shot_sources(dataset: str, task: str) -> list[str]:
+    """The screens whose training splits may feed ``dataset`` zero-shot and are available.
+
+    Those of :func:`~pqstats.features.transfer.transfer_sources` whose ``task`` table
+    loads here (registry order).
+    """
+    out = []
+    for src in transfer_sources(dataset):
+        try:
+            load_pairs(src, task)
+        except DataUnavailableError:
+            continue
+        out.append(src)
+    return out
+
+
+def _identity_profiles(perts: Sequence[str]) -> GeneProfiles:
+    names = pd.Index(pd.unique(np.asarray(perts, dtype=object)))
+    return GeneProfiles(space="self", genes=names,
+                        matrix=sp.identity(len(names), dtype=np.float32, format="csr"))
+
+
+class ZeroShotFeaturizer:
+    """Features of a screen's pairs from other screens' training splits (see module doc).
+
+    Parameters
+    ----------
+    dataset : str
+        The target screen (decides which screens may feed it); its labels are never read.
+    task : {"de", "dir"}
+        Which labels the sources contribute.
+    spaces : sequence of str
+        Knowledge spaces of the retrieval (the ``self`` space is always used).
+    gene_weight : float
+        Weight of the retrieval's smoothing over co-responding genes.
+    graph : bool
+        Add the label-free graph relations of p and g.
+    max_rows_per_source : int
+        Training rows drawn (seeded) from each source for :meth:`training_set`.
+    random_state : int
+        Seed of that draw.
+    """
+
+    def __init__(self, dataset: str, task: str,
+                 spaces: Sequence[str] = ("go", "ppi", "pathway", "all"),
+                 gene_weight: float = 4.0, graph: bool = True,
+                 max_rows_per_source: int = 60000, random_state: int = 0) -> None:
+        self.dataset = dataset
+        self.task = task
+        self.spaces = tuple(spaces)
+        self.gene_weight = gene_weight
+        self.graph = graph
+        self.max_rows_per_source = max_rows_per_source
+        self.random_state = random_state
+
+    def fit(self) -> ZeroShotFeaturizer:
+        """Fit one retrieval per available source screen on its training split."""
+        from pqstats.features.pairs import load_graph
+
+        kg = load_graph()
+        knowledge = [gene_profiles(kg, s) for s in self.spaces]
+        self.sources_ = zero_shot_sources(self.dataset, self.task)
+        self.train_: dict[str, pd.DataFrame] = {}
+        self.retrievals_: dict[str, ResponseRetrieval] = {}
+        from pqstats.screens import table_sha256
+
+        for src in self.sources_:
+            key = (src, self.task, table_sha256(src, self.task), self.spaces,
+                   float(self.gene_weight), id(kg))
+            if key not in _RETRIEVALS:
+                pairs = load_pairs(src, self.task)
+                train = pairs[pairs["split"] == "train"].reset_index(drop=True)
+                train = train.assign(pert=canonical_symbols(kg, train["pert"].to_numpy()))
+                profiles = [_identity_profiles(train["pert"])] + knowledge
+                _RETRIEVALS[key] = (train, ResponseRetrieval(
+                    profiles, gene_weight=self.gene_weight).fit(train, train["label"].to_numpy()))
+            self.train_[src], self.retrievals_[src] = _RETRIEVALS[key]
+        self._key = (tuple(k[:3] for k in _RETRIEVALS if k[0] in self.sources_
+                           and k[1:2] == (self.task,)), self.spaces, float(self.gene_weight),
+                     bool(self.graph), int(self.max_rows_per_source), int(self.random_state))
+        return self
+
+    def feature_names(self) -> list[str]:
+        """Columns of :meth:`transform`."""
+        names = []
+        for space in ("self", *self.spaces):
+            names += [f"zs_{space}_retrieval", f"zs_{space}_retrieval_smooth",
+                      f"zs_{space}_retrieval_sharp", f"zs_{space}_strength",
+                      f"zs_{space}_max_similarity"]
+        names += ["zs_gene_rate", "zs_gene_sources", "zs_sources"]
+        if self.graph:
+            from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES
+
+            names += GRAPH_PAIR_FEATURES
+        return names
+
+    def _source_features(self, src: str, pairs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        """One source's features of ``pairs`` (canonical names) and whether it measured g."""
+        r = self.retrievals_[src]
+        f = r.transform(pairs)
+        base = r.base_rate_
+        out = {}
+        for space in ("self", *self.spaces):
+            for kind in ("retrieval", "retrieval_smooth", "retrieval_sharp", "max_similarity"):
+                out[f"zs_{space}_{kind}"] = f[f"{space}_{kind}"].to_numpy()
+            out[f"zs_{space}_strength"] = f[f"{space}_strength"].to_numpy() - base
+        out["zs_gene_rate"] = f["gene_rate"].to_numpy() - base
+        measured = r.genes_.get_indexer(pairs["gene"]) >= 0
+        screened = f["self_max_similarity"].to_numpy() > 0
+        return pd.DataFrame(out), measured, screened
+
+    def _gene_level(self, pairs: pd.DataFrame, exclude: str | None) -> pd.DataFrame:
+        from pqstats.features.pairs import load_graph
+
+        kg = load_graph()
+        canon = pd.DataFrame({"pert": canonical_symbols(kg, pairs["pert"].to_numpy()),
+                              "gene": pairs["gene"].to_numpy()})
+        pair_cols = [c for c in self.feature_names()
+                     if c.startswith("zs_") and not c.endswith(("_strength", "_max_similarity"))
+                     and c not in ("zs_gene_sources", "zs_sources")]
+        total = None
+        n_gene = np.zeros(len(canon))
+        n_pert = np.zeros(len(canon))
+        n_src = 0
+        for src in self.sources_:
+            if src == exclude:
+                continue
+            f, measured, screened = self._source_features(src, canon)
+            f.loc[~measured, pair_cols] = 0.0
+            total = f if total is None else total + f
+            n_gene += measured
+            n_pert += screened
+            n_src += 1
+        if total is None:
+            raise ValueError(f"no other screen's {self.task} training split is available to "
+                             f"feed {self.dataset!r} zero-shot; fetch or import one")
+        total[pair_cols] = total[pair_cols].to_numpy() / np.maximum(n_gene, 1)[:, None]
+        other = [c for c in total.columns if c not in pair_cols]
+        total[other] = total[other].to_numpy() / n_src
+        total["zs_gene_sources"] = n_gene
+        total["zs_sources"] = n_pert
+        return total.set_axis(pairs.index)
+
+    def transform(self, pairs: pd.DataFrame, exclude: str | None = None) -> pd.DataFrame:
+        """Features of ``pairs`` of the target screen (``exclude``: a source left out)."""
+        members = readout_members(self.dataset) if exclude is None else None
+        key = pairs[["pert", "gene"]].reset_index(drop=True)
+        if members is not None:  # programme → the mean over its member genes
+            long = key.assign(gene=key["gene"].map(members)).explode("gene")
+            long = long.dropna(subset=["gene"])
+            feats = self._gene_level(long, exclude)
+            feats = feats.groupby(level=0).mean().reindex(key.index).fillna(0.0)
+        else:
+            feats = self._gene_level(key, exclude)
+        feats = feats.set_axis(pairs.index)
+        if self.graph:
+            from pqstats.features.pairs import load_graph
+
+            graph = graph_pair_features(load_graph(), pairs, members=members)
+            feats = pd.concat([feats, graph], axis=1)
+        return feats[self.feature_names()].astype(np.float32)
+
+    def training_set(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """Rows to train a zero-shot model: each source's training pairs (a seeded draw of
+        at most ``max_rows_per_source``), featurised by the *other* sources only.
+
+        Returns
+        -------
+        (DataFrame, numpy.ndarray, numpy.ndarray)
+            Features, labels, and the source screen of each row.
+        """
+        if len(self.sources_) < 2:
+            raise ValueError(
+                f"a zero-shot model for {self.dataset!r} learns from one screen's pairs with "
+                f"another's evidence; only {len(self.sources_)} other screen(s) have {self.task} "
+                "training labels here (fetch or import another)")
+        key = (tuple(self.sources_), *self._key)
+        if key in _TRAINING_SETS:
+            feats, labels, origin = _TRAINING_SETS[key]
+            return feats.copy(), labels.copy(), origin.copy()
+        rng = np.random.default_rng(self.random_state)
+        feats, labels, origin = [], [], []
+        for src in self.sources_:
+            train = self.train_[src]
+            if len(train) > self.max_rows_per_source:
+                train = train.iloc[np.sort(rng.choice(len(train), self.max_rows_per_source,
+                                                      replace=False))]
+            feats.append(self.transform(train[["pert", "gene"]], exclude=src))
+            labels.append(train["label"].to_numpy())
+            origin.append(np.full(len(train), src, dtype=object))
+        out = (pd.concat(feats, ignore_index=True), np.concatenate(labels),
+               np.concatenate(origin))
+        if len(_TRAINING_SETS) >= 4:
+            _TRAINING_SETS.pop(next(iter(_TRAINING_SETS)))
+        _TRAINING_SETS[key] = out
+        return out[0].copy(), out[1].copy(), out[2].copy()

@@ -1,0 +1,198 @@
+"""The zero-shot track and the learning curve: no label of the target screen reaches a score."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pqstats.screens.load as screen_load
+from pqstats import models
+from pqstats.benchmark import fit_predict, run_benchmark
+from pqstats.cli import main
+from pqstats.evaluation import evaluate
+from pqstats.features import zero_shot
+from pqstats.learning_curve import CURVE_COLUMNS, learning_curve, parse_sizes, size_reaching
+from pqstats.screens import load_pairs
+
+# small, fast zero-shot fits: one knowledge space, a few thousand rows per other screen
+FAST = {"spaces": ("pathway",), "zero_shot_rows": 3000}
+TARGET = "hepg2"
+
+
+def _clear_memos():
+    zero_shot._RETRIEVALS.clear()
+    zero_shot._TRAINING_SETS.clear()
+
+
+@pytest.fixture
+def poison(monkeypatch):
+    """Replace the labels of one built-in screen (both splits, both tasks) by noise, at the
+    loader every reader of a screen goes through."""
+    original = screen_load._load_builtin_cached
+
+    def apply(screen: str):
+        def poisoned(name, task, *rest):
+            table = original(name, task, *rest)
+            if name != screen:
+                return table
+            rng = np.random.default_rng(7)
+            return table.assign(label=rng.integers(0, 2, len(table)).astype(table["label"].dtype))
+
+        monkeypatch.setattr(screen_load, "_load_builtin_cached", poisoned)
+        _clear_memos()
+
+    yield apply
+    _clear_memos()
+
+
+def _zero_shot_scores(model: str, params: dict, task: str = "dir"
+                      ) -> tuple[pd.DataFrame, np.ndarray]:
+    pairs = load_pairs(TARGET, task)
+    scores, _ = fit_predict(model, TARGET, task, "zero-shot", pairs, params)
+    return pairs, scores
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("model", "params"), [("logistic", FAST),
+                                               ("knn_retrieval", {"space": "pathway"})])
+def test_poisoned_target_labels_change_no_zero_shot_score(poison, model, params):
+    _clear_memos()
+    clean_pairs, clean = _zero_shot_scores(model, params)
+    poison(TARGET)
+    poisoned_pairs = load_pairs(TARGET, "dir")
+    # the poison reaches every reader of the target (train and test labels)
+    assert (poisoned_pairs["label"].to_numpy() != clean_pairs["label"].to_numpy()).mean() > 0.3
+    _, dirty = _zero_shot_scores(model, params)
+    np.testing.assert_allclose(dirty, clean, rtol=0, atol=1e-9)
+
+
+@pytest.mark.integration
+def test_poisoned_source_screen_does_change_zero_shot_scores(poison):
+    """Control: the test above can fail; the other screens' labels do decide the scores."""
+    _clear_memos()
+    _, clean = _zero_shot_scores("knn_retrieval", {"space": "pathway"})
+    poison("k562")
+    _, dirty = _zero_shot_scores("knn_retrieval", {"space": "pathway"})
+    assert np.abs(dirty - clean).max() > 1e-3
+
+
+@pytest.mark.integration
+def test_zero_shot_pair_score_alone_equals_score_with_whole_test_set():
+    model = models.get_for("logistic", TARGET, "dir", "zero-shot", **FAST)
+    model.fit(pd.DataFrame({"pert": [], "gene": []}), np.array([], dtype=int))
+    test = load_pairs(TARGET, "dir").query("split == 'test'")[["pert", "gene"]]
+    together = model.score_pairs(test)
+    for i in (0, 17, len(test) // 2, len(test) - 1):
+        np.testing.assert_allclose(model.score_pairs(test.iloc[[i]]), together[[i]],
+                                   rtol=0, atol=1e-6)  # float32 matrix products
+    assert set(model.featurizer_.sources_) == {"k562", "rpe1"}  # other studies only
+
+
+def test_zero_shot_model_refuses_target_labels():
+    model = models.get_for("logistic", TARGET, "dir", "zero-shot")
+    pairs = pd.DataFrame({"pert": ["A"], "gene": ["B"]})
+    with pytest.raises(ValueError, match="reads no label of the target screen"):
+        model.fit(pairs, np.array([1]))
+
+
+def test_model_that_cannot_run_zero_shot_is_skipped_with_a_note():
+    assert models.zero_shot_note("gene_frequency") is not None
+    assert models.zero_shot_note("logistic") is None
+
+    @models.register("_no_zero_shot_test", "a model that did not opt in")
+    class NoZeroShot(models.PriorModel):
+        zero_shot_note = models.PairClassifier.zero_shot_note
+
+    try:
+        res = run_benchmark([TARGET], ["dir"], ["gene_frequency", "_no_zero_shot_test"],
+                            ["zero-shot"], n_boot=10, progress=False, cache=False)
+    finally:
+        models._REGISTRY.pop("_no_zero_shot_test")
+    assert res["note"].str.startswith("cannot run zero-shot: ").all()
+    assert res["auroc"].isna().all()
+
+
+@pytest.mark.integration
+def test_learning_curve_endpoints_are_the_zero_shot_and_transfer_tracks():
+    curve = learning_curve(TARGET, "dir", "knn_retrieval", sizes=[0, 20, "all"], repeats=2,
+                           n_boot=20, cache=False)
+    assert list(curve.columns) == CURVE_COLUMNS
+    assert curve[["size", "track"]].apply(tuple, axis=1).tolist() == [
+        ("0", "zero-shot"), ("20", "strict"), ("20", "transfer"), ("20", "strict"),
+        ("20", "transfer"), ("all", "strict"), ("all", "transfer")]
+    pairs = load_pairs(TARGET, "dir")
+    test = pairs[pairs["split"] == "test"]
+    for size, track in (("0", "zero-shot"), ("all", "transfer"), ("all", "strict")):
+        scores, _ = fit_predict("knn_retrieval", TARGET, "dir", track, pairs)
+        got = curve.loc[(curve["size"] == size) & (curve["track"] == track), "auroc"].item()
+        assert got == pytest.approx(evaluate(test, scores, n_boot=0)["auroc"], abs=1e-12)
+    # the two repeats draw different perturbations
+    at20 = curve[(curve["size"] == "20") & (curve["track"] == "strict")]["auroc"]
+    assert at20.iloc[0] != at20.iloc[1]
+
+
+def test_size_reaching_ninety_percent_of_the_transfer_gain():
+    curve = pd.DataFrame({"size": ["0", "10", "10", "30", "all", "all"],
+                          "repeat": [0, 0, 1, 0, 0, 0],
+                          "track": ["zero-shot", "transfer", "transfer", "transfer", "strict",
+                                    "transfer"],
+                          "auroc": [0.55, 0.66, 0.70, 0.70, 0.9, 0.72]})
+    # goal 0.5 + 0.9 * 0.22 = 0.698: size 10's mean (0.68) falls short, size 30 reaches it
+    assert size_reaching(curve) == "30"
+    assert size_reaching(curve, fraction=0.2) == "0"
+    assert size_reaching(curve[curve["size"] != "all"]) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0,10,all", [0, 10, "all"]), (" all , 30,0,30", [0, 30, "all"]), ("5", [5])])
+def test_parse_sizes(text, expected):
+    assert parse_sizes(text) == expected
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--sizes", "0,ten"], "size 'ten' is neither"),
+    (["--sizes", ""], "no size given"),
+    (["--sizes", "0,100000"], r"size\(s\) \[100000\] exceed the"),
+    (["--model", "gene_frequency"], "cannot run zero-shot"),
+    (["--repeats", "0"], "--repeats"),
+])
+def test_learning_curve_cli_argument_errors(tmp_path, capsys, argv, message):
+    rc = main(["learning-curve", "--dataset", TARGET, "--task", "dir", "--out",
+               str(tmp_path), *argv])
+    assert rc == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not list(tmp_path.iterdir())  # a run that did nothing writes nothing
+
+
+def test_cli_tracks_include_zero_shot(capsys):
+    assert main(["benchmark", "--track", "zero_shot", "--datasets", TARGET]) == 2
+    assert "zero-shot" in capsys.readouterr().err
+    from pqstats.cli import build_parser
+
+    for cmd in (["predict", "--cell-line", TARGET, "--pert", "MYC"],
+                ["explain", "--cell-line", TARGET, "--pert", "MYC", "--gene", "MYC"],
+                ["prioritise", "--cell-line", TARGET, "--candidates", "genes.txt"]):
+        assert build_parser().parse_args([*cmd, "--track", "zero-shot"]).track == "zero-shot"
+
+
+def test_report_shows_the_learning_curves_beside_the_tables(tmp_path):
+    from pqstats.report import write_report
+
+    results = pd.DataFrame([{"dataset": "hepg2", "task": "dir", "track": t, "model": "logistic",
+                             "auroc": a, "ci_low": a - 0.02, "ci_high": a + 0.02, "auprc": 0.5,
+                             "n_genes": 10, "seconds": 1.0, "note": ""}
+                            for t, a in (("strict", 0.8), ("transfer", 0.86), ("zero-shot", 0.72))])
+    folder = tmp_path / "learning_curve" / "hepg2-dir"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"size": ["0", "30", "30", "all", "all"], "repeat": [0, 0, 0, 0, 0],
+                  "track": ["zero-shot", "strict", "transfer", "strict", "transfer"],
+                  "auroc": [0.72, 0.64, 0.70, 0.80, 0.86], "ci_low": 0.6, "ci_high": 0.9}
+                 ).to_csv(folder / "learning_curve.csv", index=False)
+    write_report(results, tmp_path, roc=False)
+    text = (tmp_path / "benchmark.md").read_text()
+    assert "| hepg2-dir | 0.720 | 0.860 | 0.800 | all |" in text
+    assert (tmp_path / "figures" / "learning_curves.png").is_file()
+    assert "| logistic | zero-shot |" in text
