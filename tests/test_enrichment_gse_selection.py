@@ -145,3 +145,16 @@ def test_single_rule_is_the_top_term_of_its_library_alone():
 def test_the_default_rule_is_the_held_out_choice():
     # results/gse_selection.md chose single[reactome]; the code's default must agree
     assert (DEFAULT_METHOD, DEFAULT_LIBRARY) == ("single", "reactome")
+
+
+def test_selection_minilm_is_the_task_s_cosine():
+    pytest.importorskip("sentence_transformers")
+    from pqstats.enrichment import semantic_similarity
+
+    table, _, per_cluster = select_rule(_toy_libraries(), BG, n_clusters=8, seed=2,
+                                        normalise=False)
+    for rule in ("single[themes]", "consensus[top=5]"):
+        ref = semantic_similarity(per_cluster[rule].tolist(),
+                                  per_cluster["reference"].tolist())
+        got = table.loc[table["rule"] == rule, "minilm_cosine"].item()
+        assert got == pytest.approx(ref.mean(), abs=1e-5)

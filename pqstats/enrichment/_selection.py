@@ -246,10 +246,22 @@ def select_rule(
     if any(rule.method == "baseline" for rule in rules):
         tables["baseline"] = _enrich(clusters, "baseline", search, background, normalise)
     per_cluster = synth.drop(columns="genes").assign(reference=references)
+    descriptions = {rule.name: _descriptions(rule, tables, names)["description"].tolist()
+                    for rule in rules}
+    if semantic:  # each distinct text embedded once (the rules share many descriptions)
+        from pqstats.enrichment._text import embed
+
+        texts = list(dict.fromkeys([*references, *(d for v in descriptions.values()
+                                                    for d in v)]))
+        vectors = dict(zip(texts, embed(texts), strict=True))
+        ref_vectors = np.stack([vectors[r] for r in references])
     rows, scores = [], {}
     for rule in rules:
-        desc = _descriptions(rule, tables, names)["description"]
-        s = score_descriptions(desc, references, semantic=semantic)
+        desc = pd.Series(descriptions[rule.name])
+        s = score_descriptions(desc, references, semantic=False)
+        if semantic:
+            s["minilm_cosine"] = np.einsum("ij,ij->i", np.stack([vectors[d] for d in desc]),
+                                           ref_vectors).astype(float)
         scores[rule.name] = s[SELECTION_CRITERION].to_numpy()
         per_cluster[f"{rule.name}"] = desc.to_numpy()
         per_cluster[f"{rule.name} {SELECTION_CRITERION}"] = scores[rule.name]
