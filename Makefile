@@ -12,7 +12,7 @@ export MPLBACKEND ?= Agg
 # your own (e.g. for a GPU) replaces this.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: setup data test benchmark report ablation select bench lint clean llm-demo
+.PHONY: setup data test benchmark report ablation select gse-select bench lint clean llm-demo
 
 setup: $(VENV)/.installed
 
@@ -49,6 +49,10 @@ ablation: setup data
 
 select: setup data
 	$(BIN)/python benchmarks/model_selection.py
+
+# the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
+gse-select: setup data
+	$(BIN)/python benchmarks/gse_selection.py
 
 bench: setup data
 	@mkdir -p results

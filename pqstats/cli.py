@@ -373,11 +373,14 @@ def _cmd_gse(args: argparse.Namespace) -> int:
     from pqstats.enrichment import BASELINE_LIBRARIES, METHODS, run_gse, write_gse
 
     methods = args.methods
-    if methods is None:  # the paper's baseline needs CORUM: skipped when it is excluded
+    if methods is None:  # a rule whose libraries are excluded is skipped (baseline: CORUM)
         full = _default_libraries(BASELINE_LIBRARIES) == list(BASELINE_LIBRARIES)
-        methods = [m for m in METHODS if full or m != "baseline"]
+        single = bool(_default_libraries([args.library]))
+        methods = [m for m in METHODS if (full or m != "baseline")
+                   and (single or m != "single")]
     per_cluster, summary, sensitivity = run_gse(methods=methods,
                                                 semantic=not args.no_semantic, top=args.top,
+                                                library=args.library,
                                                 progress=not args.json)
     paths = write_gse(per_cluster, summary, sensitivity, out=args.out)
     if args.json:
@@ -390,13 +393,18 @@ def _cmd_gse(args: argparse.Namespace) -> int:
 
 
 def _add_gse(sub) -> None:
+    from pqstats.enrichment._gse import DEFAULT_LIBRARY, DEFAULT_TOP
+
     p = sub.add_parser("gse", help="describe and score the PerturbQA gene-set clusters")
     p.add_argument("--methods", type=name_list, default=None,
-                   help="comma-separated from baseline,pvalue,bonferroni,consensus "
-                        "(default: all; baseline only when $PQSTATS_EXCLUDE_SOURCES leaves "
-                        "its libraries)")
-    p.add_argument("--top", type=positive_int, default=5,
-                   help="candidates of the consensus medoid")
+                   help="comma-separated from baseline,pvalue,bonferroni,consensus,single "
+                        "(default: all; baseline and single only when "
+                        "$PQSTATS_EXCLUDE_SOURCES leaves their libraries)")
+    p.add_argument("--top", type=positive_int, default=DEFAULT_TOP,
+                   help=f"candidates of the consensus medoid (default {DEFAULT_TOP})")
+    p.add_argument("--library", default=DEFAULT_LIBRARY,
+                   help=f"library of the single rule (default {DEFAULT_LIBRARY}, chosen "
+                        "without the 77 labels: results/gse_selection.md)")
     p.add_argument("--no-semantic", action="store_true",
                    help="skip the MiniLM similarity (no 'text' extra needed)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")

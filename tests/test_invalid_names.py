@@ -353,7 +353,10 @@ def test_gse_default_methods_skip_the_baseline_when_corum_is_excluded(monkeypatc
     monkeypatch.setattr(enrichment, "run_gse", fake_run_gse)
     monkeypatch.setenv(EXCLUDE_SOURCES_ENV, "corum")
     assert cli.main(["gse", "--no-semantic"]) == 2
-    assert seen["methods"] == ["pvalue", "bonferroni", "consensus"]
+    assert seen["methods"] == ["pvalue", "bonferroni", "consensus", "single"]
+    monkeypatch.setenv(EXCLUDE_SOURCES_ENV, "reactome")  # the single rule's library
+    assert cli.main(["gse", "--no-semantic"]) == 2
+    assert "single" not in seen["methods"]
     monkeypatch.delenv(EXCLUDE_SOURCES_ENV)
     assert cli.main(["gse", "--no-semantic"]) == 2
     assert seen["methods"][0] == "baseline"

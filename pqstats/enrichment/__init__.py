@@ -2,6 +2,9 @@
 
 from pqstats.enrichment._gse import (
     BASELINE_LIBRARIES,
+    DEFAULT_LIBRARY,
+    DEFAULT_METHOD,
+    DEFAULT_TOP,
     METHODS,
     PQSTATS_LIBRARIES,
     describe_clusters,
@@ -19,6 +22,15 @@ from pqstats.enrichment._ora import (
     ora,
     read_gene_list,
     read_gmt_library,
+)
+from pqstats.enrichment._selection import (
+    SELECTION_CRITERION,
+    SELECTION_LIBRARY,
+    Rule,
+    candidate_rules,
+    select_rule,
+    synthetic_clusters,
+    write_selection,
 )
 from pqstats.enrichment._text import (
     clean_term,
@@ -43,6 +55,16 @@ __all__ = [
     "BASELINE_LIBRARIES",
     "PQSTATS_LIBRARIES",
     "METHODS",
+    "DEFAULT_METHOD",
+    "DEFAULT_TOP",
+    "DEFAULT_LIBRARY",
+    "Rule",
+    "candidate_rules",
+    "synthetic_clusters",
+    "select_rule",
+    "write_selection",
+    "SELECTION_LIBRARY",
+    "SELECTION_CRITERION",
     "ORA_COLUMNS",
     "GSEAPY_COLUMNS",
     "DEFAULT_LIBRARY_NAME",
