@@ -72,7 +72,7 @@ def test_benchmark_cache_keeps_runs_with_and_without_corum_apart(counted_fits, m
 
     monkeypatch.delenv(EXCLUDE_ENV, raising=False)
     calls = counted_fits
-    kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10,
+    kw = dict(datasets=["k562_set"], tasks=["dir"], models=["random"], n_boot=10, seeds=1,
               progress=False)
     bm.run_benchmark(**kw)
     bm.run_benchmark(**kw)
