@@ -42,11 +42,13 @@ __all__ = [
     "PAPER_TABLE",
     "CORE_VOTING_DE_MEAN",
     "fit_predict",
+    "cached_scores",
     "run_benchmark",
     "ABLATIONS",
     "run_ablation",
     "ablation_markdown",
     "results_markdown",
+    "SIGNIFICANCE_MARK",
 ]
 
 TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
@@ -182,6 +184,44 @@ def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
                           ).hexdigest()[:32]
 
 
+def _score_cache_path(model_name: str, dataset: str, task: str, track: str,
+                      pairs: pd.DataFrame, params: dict | None = None) -> Path:
+    """Where :func:`_cached_fit_predict` keeps the test scores of one fit."""
+    from pqstats._fetch import data_dir
+
+    full = model_registry.get(model_name, **(params or {})).get_params()
+    key = fit_cache_key(model_name, full, (dataset, task, track), pairs)
+    return data_dir() / "cache" / "benchmark" / f"{key}.npz"
+
+
+def cached_scores(model_name: str, dataset: str, task: str, track: str,
+                  pairs: pd.DataFrame) -> np.ndarray | None:
+    """The cached test scores of a benchmark cell's first seed, or None; never fits.
+
+    Parameters
+    ----------
+    model_name, dataset, task, track : str
+        The cell, as in :func:`run_benchmark`.
+    pairs : DataFrame
+        :func:`pqstats.screens.load_pairs` of the screen and task.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Scores of the test rows (in their order in ``pairs``), as :func:`run_benchmark`
+        keeps them in ``scores_out``; None when the score cache does not hold them.
+    """
+    seeded = "random_state" in model_registry.get(model_name).get_params()
+    # a seeded model is cached under its seed 0; a seeds=1 run caches it under the
+    # default parameters (the same key when the default seed is 0)
+    for params in ([{"random_state": 0}, None] if seeded else [None]):
+        path = _score_cache_path(model_name, dataset, task, track, pairs, params)
+        if path.is_file():
+            with np.load(path) as f:
+                return f["scores"]
+    return None
+
+
 def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
                         pairs: pd.DataFrame, cache: bool, params: dict | None = None
                         ) -> tuple[np.ndarray, float]:
@@ -194,10 +234,7 @@ def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
     """
     if not cache:
         return fit_predict(model_name, dataset, task, track, pairs, params)
-    from pqstats._fetch import data_dir
-    full = model_registry.get(model_name, **(params or {})).get_params()
-    key = fit_cache_key(model_name, full, (dataset, task, track), pairs)
-    path = data_dir() / "cache" / "benchmark" / f"{key}.npz"
+    path = _score_cache_path(model_name, dataset, task, track, pairs, params)
     if path.is_file():
         with np.load(path) as f:
             return f["scores"], float(f["seconds"])
@@ -462,8 +499,19 @@ def _ci(row) -> str:
     return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
-def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -> str:
-    """Markdown tables: per task, paper rows then ours, one column per dataset."""
+#: The mark of a best cell that differs significantly from the next-best model.
+SIGNIFICANCE_MARK = "†"
+
+
+def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None,
+                     marks: set | None = None, mark_note: str = "") -> str:
+    """Markdown tables: per task, paper rows then ours, one column per dataset.
+
+    ``marks`` holds ``(dataset, task, track, model)`` cells to mark with
+    :data:`SIGNIFICANCE_MARK`; ``mark_note`` (the footnote explaining the mark) follows
+    each table that has a marked cell.
+    """
+    marks = marks or set()
     lines = ["# pqstats benchmark", "",
              "Per-gene AUROC on the test split (mean over genes with both classes; a "
              "seeded model's cell is the mean over its seeds, ± the standard deviation over "
@@ -489,17 +537,22 @@ def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None) -
         if task == "de":
             lines.append(f"| CORE-Voting (2026) | – | mean over the four cell lines: "
                          f"{CORE_VOTING_DE_MEAN:.3f} |" + " |" * (len(columns) - 1))
+        marked = False
         for (model, track), grp in sub.groupby(["model", "track"], sort=False):
             by_ds = grp.set_index("dataset")
             cells = []
             for d in columns:
                 if d in by_ds.index:
                     r = by_ds.loc[d]
-                    cells.append(f"{r.auroc:.3f}{_sd(r)} {_ci(r)}".rstrip())
+                    mark = SIGNIFICANCE_MARK if (d, task, track, model) in marks else ""
+                    marked = marked or bool(mark)
+                    cells.append(f"{r.auroc:.3f}{mark}{_sd(r)} {_ci(r)}".rstrip())
                 else:
                     cells.append("–")
             lines.append(f"| {model} | {track} | " + " | ".join(cells) + " |")
         lines.append("")
+        if marked and mark_note:
+            lines += [f"{SIGNIFICANCE_MARK} {mark_note}", ""]
     missing = results[results["note"].fillna("").str.startswith("unavailable")]
     if not missing.empty:
         lines += ["## Unavailable here", ""]

@@ -99,8 +99,12 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                               list(dict.fromkeys(scored["task"])), n_boot=args.n_boot)
         if not oracles.empty:
             atomic_write_csv(Path(args.out) / "oracles.csv", oracles, float_format="%.6g")
+    from pqstats.best_cells import write_best_cells
+
+    # from the kept scores (or the score cache): no refitting; read by the report
+    best_cells = write_best_cells(results, args.out, scores=scores, n_boot=args.n_boot)
     paths = write_results(results, args.out, figures=not args.no_figures, scores=scores,
-                          progress=not args.json)
+                          progress=not args.json) + best_cells
     if args.json:
         print(results.to_json(orient="records"))
     else:

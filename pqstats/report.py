@@ -9,7 +9,10 @@ It also picks up what other steps left in that folder, each only when it is ther
   ``benchmark.csv``, which stays the output of ``pqstats benchmark`` alone);
 * ``ablation.csv`` (``make ablation``) — the ablation chart;
 * ``bench_enrichment.json`` (``make bench``) and ``gse_summary.csv`` (``pqstats gse``) —
-  the enrichment speed and accuracy chart.
+  the enrichment speed and accuracy chart;
+* ``comparisons.csv`` and ``protocols.csv`` (:mod:`pqstats.best_cells`, written by
+  ``pqstats benchmark``) — the best cells marked † when they differ significantly from
+  the next-best model, and the best models in other papers' protocols.
 
 Figures
 -------
@@ -61,6 +64,9 @@ __all__ = [
     "plot_ablation",
     "plot_enrichment",
     "report_markdown",
+    "significance_marks",
+    "comparison_markdown",
+    "protocol_markdown",
     "write_report",
 ]
 
@@ -703,7 +709,9 @@ def _figure_section(title: str, rel: str, caption: str) -> list[str]:
 
 def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
                     out: str | os.PathLike, knowledge: pd.DataFrame | None = None,
-                    notes: Sequence[str] = (), oracles: pd.DataFrame | None = None) -> str:
+                    notes: Sequence[str] = (), oracles: pd.DataFrame | None = None,
+                    comparisons: pd.DataFrame | None = None,
+                    protocols: pd.DataFrame | None = None) -> str:
     """``benchmark.md``: the figures, then every table.
 
     Parameters
@@ -721,6 +729,11 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
         Lines on figures that could not be drawn (input missing).
     oracles : DataFrame, optional
         ``oracles.csv`` (:func:`pqstats.oracles.run_oracles`): its own section.
+    comparisons : DataFrame, optional
+        ``comparisons.csv`` (:func:`pqstats.best_cells.compare_best`): the best cells that
+        differ significantly from the next best are marked, and the tests listed.
+    protocols : DataFrame, optional
+        ``protocols.csv`` (:func:`pqstats.best_cells.protocol_metrics`): its own section.
     """
     from pqstats.benchmark import results_markdown
 
@@ -729,7 +742,9 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
     def rel(p: Path) -> str:
         return Path(os.path.relpath(p, out)).as_posix()
 
-    body = results_markdown(results).splitlines()
+    current = _current_comparisons(results, comparisons)
+    body = results_markdown(results, marks=significance_marks(current),
+                            mark_note=_mark_note(current)).splitlines()
     head, rest = body[:4], body[4:]  # title + intro, then the tables
     lines = [*head]
     if "main" in figures:
@@ -771,6 +786,10 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
     lines += _learning_curve_lines(out, rel)
     lines += [f"* {n}" for n in notes] + ([""] if notes else [])
     lines += rest
+    if not current.empty:
+        lines += ["", *comparison_markdown(current)]
+    if protocols is not None and not protocols.empty:
+        lines += ["", *protocol_markdown(protocols)]
     if oracles is not None and not oracles.empty:
         lines += ["", *oracle_markdown(results, oracles)]
     if knowledge is not None and not knowledge.empty:
@@ -789,6 +808,106 @@ def report_markdown(results: pd.DataFrame, figures: Mapping[str, Path],
             lines.append(f"| {r.source} | {r.version} | {licence}{flag} | "
                          f"{r.description.replace('|', '/')} | `{r.sha256}` |")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _current_comparisons(results: pd.DataFrame,
+                         comparisons: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of ``comparisons.csv`` that still hold for ``results``: the same best and
+    next-best pqstats model of the cell (a stale file from another run is not shown)."""
+    from pqstats.best_cells import COMPARISON_COLUMNS
+
+    if comparisons is None or comparisons.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    own = results[~results["model"].isin(_extra_models(results))]
+    ok = _ok(own)
+    top = {k: list(g.sort_values("auroc", ascending=False, kind="stable")["model"][:2])
+           for k, g in ok.groupby(["dataset", "task", "track"], sort=False)}
+    keep = [top.get((r.dataset, r.task, r.track)) == [r.best, r.next_best]
+            for r in comparisons.itertuples()]
+    return comparisons[keep].reset_index(drop=True)
+
+
+def significance_marks(comparisons: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """``(dataset, task, track, model)`` of the best cells that differ significantly
+    from the next best (``significant`` in ``comparisons.csv``)."""
+    if comparisons.empty:
+        return set()
+    sig = comparisons[comparisons["significant"].astype(str).str.lower() == "true"]
+    return {(r.dataset, r.task, r.track, r.best) for r in sig.itertuples()}
+
+
+def _mark_note(comparisons: pd.DataFrame) -> str:
+    level = (float(comparisons["level"].iloc[0]) if not comparisons.empty
+             else float("nan"))
+    return (f"The best pqstats model of the cell differs from the next best on the same "
+            f"test pairs: paired bootstrap over genes and Wilcoxon signed-rank test over "
+            f"per-gene AUROCs, both p < {level:g} (first seed's scores; "
+            "`comparisons.csv`).")
+
+
+def comparison_markdown(comparisons: pd.DataFrame) -> list[str]:
+    """The section of ``benchmark.md`` listing each best-vs-next-best comparison."""
+    from pqstats.benchmark import SIGNIFICANCE_MARK
+
+    level = float(comparisons["level"].iloc[0])
+    lines = ["## Best vs next best (paired tests)", "",
+             "For each cell, the best pqstats model against the second best on the same "
+             "test pairs, from the test scores the benchmark run kept (its first seed; no "
+             "refitting). *delta* is the difference of per-gene AUROC with its 95% paired "
+             "bootstrap interval over genes; the Wilcoxon signed-rank test is over the "
+             f"per-gene AUROCs. {SIGNIFICANCE_MARK}: both p < {level:g} "
+             "(`comparisons.csv`, `pqstats.best_cells.compare_best`; "
+             "`pqstats compare` runs the same test on two score files).", "",
+             "| dataset | task | track | best | next best | delta [95% CI] | bootstrap p | "
+             "Wilcoxon p |", "|---|---|---|---|---|---|---|---|"]
+    for r in comparisons.itertuples():
+        if isinstance(r.note, str) and r.note:
+            lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.best} | "
+                         f"{r.next_best} | {r.note} | – | – |")
+            continue
+        mark = SIGNIFICANCE_MARK if str(r.significant).lower() == "true" else ""
+        lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.best}{mark} | "
+                     f"{r.next_best} | {r.delta:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}] | "
+                     f"{r.bootstrap_p:.3g} | {r.wilcoxon_p:.3g} |")
+    return lines + [""]
+
+
+def protocol_markdown(protocols: pd.DataFrame) -> list[str]:
+    """The section of ``benchmark.md`` with the best models in other papers' forms."""
+    def num(x) -> str:
+        return "–" if pd.isna(x) else f"{x:.3f}"
+
+    lines = ["## The best models in other papers' protocols", "",
+             "The same test pairs scored in the forms later papers publish, for the best "
+             "pqstats model of each screen, task and track (first seed's scores; "
+             "`protocols.csv`, `pqstats.best_cells.protocol_metrics`; `pqstats score` "
+             "gives them for any score file):", "",
+             "* **SynthPert** reports a *pooled AUROC* (one ROC over every test pair; it "
+             "rewards a gene's base rate, which per-gene AUROC removes, so it is not "
+             "comparable to Table 1) and the *three-class accuracy*;",
+             "* **AROMA** reports the *macro-F1* over not DE / down / up (the unweighted "
+             "mean of the three classes' F1);",
+             "* per-perturbation AUROC and per-gene AUPRC are given beside them.", "",
+             "Three classes over the DE test pairs: not DE when the best DE model's "
+             "p_de < 0.5, else up when the best Dir model's p_up ≥ 0.5, else down. The "
+             "Dir model scores only the truly DE pairs (the Dir task's test pairs); a pair "
+             "predicted DE that is not DE is wrong in either direction and is counted as a "
+             "false *up* (the column *no Dir score* counts them); accuracy does not "
+             "depend on that choice.", "",
+             "| dataset | track | task | model | per-gene AUROC | pooled AUROC | "
+             "per-pert AUROC | AUPRC | accuracy | macro-F1 | pairs | no Dir score |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in protocols.itertuples():
+        if isinstance(r.note, str) and r.note:
+            lines.append(f"| {r.dataset} | {r.track} | {r.task} | {r.model} | {r.note} |"
+                         + " |" * 7)
+            continue
+        count = ("–" if pd.isna(r.n_without_direction) else int(r.n_without_direction))
+        lines.append(f"| {r.dataset} | {r.track} | {r.task} | {r.model} | {num(r.auroc)} | "
+                     f"{num(r.pooled_auroc)} | {num(r.auroc_per_pert)} | {num(r.auprc)} | "
+                     f"{num(r.accuracy)} | {num(r.macro_f1)} | "
+                     f"{'–' if pd.isna(r.n_pairs) else int(r.n_pairs)} | {count} |")
+    return lines + [""]
 
 
 def oracle_markdown(results: pd.DataFrame, oracles: pd.DataFrame) -> list[str]:
@@ -952,9 +1071,14 @@ def write_report(results: pd.DataFrame, out: str | os.PathLike = "results",
         else:
             notes.append("No enrichment chart: neither `bench_enrichment.json` (`make bench`) "
                          "nor `gse_summary.csv` (`pqstats gse`) is here.")
-    oracles = (pd.read_csv(out / "oracles.csv") if (out / "oracles.csv").is_file() else None)
+    from pqstats.best_cells import COMPARISONS_FILE, PROTOCOLS_FILE
+
+    side = {name: (pd.read_csv(out / name) if (out / name).is_file() else None)
+            for name in ("oracles.csv", COMPARISONS_FILE, PROTOCOLS_FILE)}
     md = atomic_write_text(out / "benchmark.md", report_markdown(
-        combined, written, out, knowledge=knowledge_versions(), notes=notes, oracles=oracles))
+        combined, written, out, knowledge=knowledge_versions(), notes=notes,
+        oracles=side["oracles.csv"], comparisons=side[COMPARISONS_FILE],
+        protocols=side[PROTOCOLS_FILE]))
     return [csv, md, *written.values()]
 
 

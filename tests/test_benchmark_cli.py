@@ -127,3 +127,30 @@ def test_cli_cv_and_grid(capsys):
     assert main(["cv", "--dataset", "k562_set", "--task", "dir", "--model", "random",
                  "--grid", "seed"]) == 2
     assert "NAME=V1,V2" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_cli_benchmark_writes_comparisons_and_protocols(tmp_path, capsys):
+    """On the real k562_set tables: the best-vs-next-best tests and the literature's
+    protocols come from the run's own scores, and `pqstats report` redraws them."""
+    from pqstats.best_cells import COMPARISON_COLUMNS, PROTOCOL_COLUMNS
+
+    rc = main(["benchmark", "--datasets", "k562_set", "--models", "random,gene_frequency",
+               "--n-boot", "50", "--seeds", "1", "--no-figures", "--no-oracles",
+               "--out", str(tmp_path)])
+    assert rc == 0
+    cmp = pd.read_csv(tmp_path / "comparisons.csv")
+    assert list(cmp.columns) == COMPARISON_COLUMNS and len(cmp) == 2
+    assert cmp["note"].isna().all() and cmp["wilcoxon_p"].between(0, 1).all()
+    proto = pd.read_csv(tmp_path / "protocols.csv")
+    assert list(proto.columns) == PROTOCOL_COLUMNS
+    assert list(proto["task"]) == ["de", "dir", "effect"]
+    assert proto["pooled_auroc"].iloc[:2].between(0, 1).all()
+    assert proto["macro_f1"].iloc[2] > 0
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "## Best vs next best" in md and "other papers' protocols" in md
+    def sections(text: str) -> str:
+        return text.split("## Best vs next best")[1].split("## Knowledge")[0]
+
+    assert main(["report", "--out", str(tmp_path), "--no-roc"]) == 0
+    assert sections((tmp_path / "benchmark.md").read_text()) == sections(md)
