@@ -245,3 +245,10 @@ def test_simulate_from_zero_needs_a_model_that_runs_zero_shot(hepg2_train):
     with pytest.raises(ValueError, match="gene_frequency cannot run zero-shot"):
         simulate_screen("hepg2", n_initial=0, batch=5, n_rounds=1, n_perts=40,
                         model="gene_frequency", pairs=hepg2_train[["pert", "gene", "label"]])
+
+
+def test_screen_list_says_it_has_no_labels(newline, capsys):
+    capsys.readouterr()
+    assert main(["screen", "list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("newline "))
+    assert "HEK293T" in line and "readout genes only, no labels" in line
