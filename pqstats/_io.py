@@ -216,21 +216,30 @@ _GENE_COLUMNS = ("gene", "genes", "symbol", "pert")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(inf|nan)", re.I)
 
 
-def read_gene_list(path: str | os.PathLike) -> list[str]:
+def read_gene_list(path: str | os.PathLike, duplicates: str = "drop") -> list[str]:
     """Gene symbols from a file the user gave (``"-"``: standard input).
 
     A ``.csv`` / ``.tsv`` file is a table (:func:`read_table`): its ``gene`` (or
     ``genes``, ``symbol``, ``pert``) column, or its only column. Any other file is text:
     symbols separated by whitespace, commas or semicolons; ``#`` starts a comment.
-    Order is kept and duplicates are dropped. Symbols are not checked against any gene
-    list here: the command using them names those it does not know.
+    Order is kept. Symbols are not checked against any gene list here: the command using
+    them names those it does not know.
+
+    Parameters
+    ----------
+    path : path-like or "-"
+    duplicates : {"drop", "error"}
+        A symbol given twice is dropped (default), or refused, with both lines
+        (``"error"``: a list that defines something, such as a screen's readouts).
 
     Raises
     ------
     InputFileError
-        A binary file, no symbol at all, or a token that is a number (a table passed as
-        a list?), with its line.
+        A binary file, no symbol at all, a token that is a number (a table passed as a
+        list?), or (``duplicates="error"``) a repeated symbol, with its line.
     """
+    if duplicates not in ("drop", "error"):
+        raise ValueError(f"duplicates must be 'drop' or 'error', got {duplicates!r}")
     expected = ("gene symbols separated by spaces, commas or new lines (or a .csv/.tsv "
                 "with a 'gene' column)")
     suffix = Path(os.fspath(path)).suffix.lower()
@@ -255,6 +264,13 @@ def read_gene_list(path: str | os.PathLike) -> list[str]:
     if not genes:
         raise InputFileError(path, "no gene symbols found (the file is empty or only comments)",
                              expected)
+    if duplicates == "error":
+        first: dict[str, int] = {}
+        for g, line in genes:
+            if g in first:
+                raise InputFileError(path, f"{g!r} is listed twice (lines {first[g]} and "
+                                     f"{line}); list each gene once", expected, line=line)
+            first[g] = line
     return list(dict.fromkeys(g for g, _ in genes))
 
 

@@ -290,6 +290,17 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
             "seconds": round(seconds, 3), "note": ""}
 
 
+def _refuse_unlabelled(datasets: Sequence[str]) -> None:
+    """Stop before any fit when a screen has no labels to score (a genes-only import)."""
+    from pqstats.screens import UnlabelledScreenError, get_screen
+    from pqstats.screens.registry import unlabelled_message
+
+    for name in datasets:
+        if not get_screen(name).labelled:
+            raise UnlabelledScreenError(unlabelled_message(
+                get_screen(name), "labelled test pairs to score"))
+
+
 def run_benchmark(
     datasets: Sequence[str] | None = None,
     tasks: Sequence[str] = TASKS,
@@ -352,6 +363,7 @@ def run_benchmark(
         raise ValueError("no screen selected: give at least one (`pqstats screen list`; a "
                          "run on nothing would replace the results with nothing)")
     datasets = list(dict.fromkeys(resolve_screen(d) for d in datasets))
+    _refuse_unlabelled(datasets)
     for name, allowed, kind in ((tasks, TASKS, "task"),
                                 (tracks, TRACKS, "track"),
                                 (models, tuple(model_registry.available()), "model")):
@@ -437,6 +449,7 @@ def run_ablation(
             raise ValueError(f"no {kind} selected for the ablation: give at least one "
                              "(a run on nothing would replace ablation.csv with nothing)")
     datasets = [resolve_screen(d) for d in datasets]
+    _refuse_unlabelled(datasets)
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
     rows = []

@@ -633,6 +633,8 @@ _HINTS = {
     "DatasetError": "`pqstats screen list` shows the registered screens; tasks are de, dir",
     "UnknownScreenError": "`pqstats screen list` shows the registered screens",
     "ScreenReadoutError": "`pqstats screen show NAME` says what a screen reads out",
+    "UnlabelledScreenError": "`pqstats predict --cell-line NAME --track zero-shot` scores a "
+                             "screen without labels; benchmark, cv and score need labels",
     "FileNotFoundError": "check the path; `pqstats COMMAND -h` lists the expected inputs",
     "InputFileError": "fix the file as the message says (`pqstats COMMAND -h` describes "
                       "each input)",

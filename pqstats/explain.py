@@ -27,7 +27,9 @@ import pandas as pd
 from pqstats._checks import check_int
 from pqstats.predict import (
     SPACE_LABELS,
+    default_track,
     describe_feature,
+    evidence_screens,
     feature_contributions,
     resolve_perturbation,
     resolve_readout_genes,
@@ -69,6 +71,12 @@ class Explanation:
         ``feature, value, contribution, sentence`` by decreasing absolute contribution.
     scale : str
         Unit of the contributions (``"log-odds"`` or ``"probability"``).
+    track : str
+        The track the model was fitted on.
+    evidence_screens : list of str
+        The screens whose training outcomes the model used: ``cell_line`` itself on the
+        strict track, the other studies' screens zero-shot (``neighbours`` then has a
+        ``screen`` column naming the screen of each knockdown).
     """
 
     cell_line: str
@@ -83,6 +91,8 @@ class Explanation:
     contributions: pd.DataFrame
     scale: str
     notes: list[str] = field(default_factory=list)
+    track: str = "strict"
+    evidence_screens: list[str] = field(default_factory=list)
 
     def sentences(self, n_neighbours: int = 5, n_paths: int = 5,
                   n_features: int = 5) -> list[str]:
@@ -94,14 +104,22 @@ class Explanation:
                + ("." if np.isnan(self.base_rate) else
                   f" (it {what} in {self.base_rate:.0%} of the training knockdowns "
                   + ("that measured it)." if self.task == "de" else "that changed it)."))]
+        if self.track == "zero-shot":
+            out.append(f"Zero-shot: no label of {self.cell_line} was used; the evidence comes "
+                       f"from the training splits of the screens "
+                       f"{', '.join(self.evidence_screens)} (other studies).")
         measured = self.neighbours.dropna(subset=["outcome"])
-        for space, grp in measured.groupby("space", sort=False):
+        by = ["screen", "space"] if "screen" in measured else ["space"]
+        for key, grp in measured.groupby(by, sort=False):
+            screen, space = key if len(by) == 2 else (None, key[0] if isinstance(key, tuple)
+                                                      else key)
             grp = grp.head(n_neighbours)
             hits = ", ".join(f"{r.training_pert} ({r.similarity:.2f}: "
                              f"{_outcome_word(r.outcome, self.task)})"
                              for r in grp.itertuples())
-            out.append(f"Most similar screened knockdowns by {SPACE_LABELS.get(space, space)} "
-                       f"that measured {self.gene}: {hits}.")
+            where = f" in the {screen} screen" if screen else ""
+            out.append(f"Most similar screened knockdowns{where} by "
+                       f"{SPACE_LABELS.get(space, space)} that measured {self.gene}: {hits}.")
         if measured.empty:
             out.append(f"No similar training knockdown measured {self.gene}.")
         if len(self.paths):
@@ -131,6 +149,7 @@ class Explanation:
             "scale": self.scale, "neighbours": records(self.neighbours),
             "paths": records(self.paths.drop(columns="edge_types")),
             "contributions": records(self.contributions), "notes": list(self.notes),
+            "track": self.track, "evidence_screens": list(self.evidence_screens),
         }
 
 
@@ -152,13 +171,25 @@ def similar_training_knockdowns(model, pert: str, gene: str, n: int = 10) -> pd.
     pandas.DataFrame
         ``space, training_pert, similarity, outcome`` — per space the ``n`` most similar
         training perturbations that measured ``gene``, then (if fewer) those that did not
-        (``outcome`` NaN).
+        (``outcome`` NaN). Zero-shot, per other study's screen, with a first column
+        ``screen`` naming it.
     """
+    zero_shot = getattr(getattr(model, "featurizer_", None), "retrievals_", None)
+    if zero_shot:  # one retrieval per other study's screen: their knockdowns, named
+        tables = [_neighbours(r, pert, gene, n).assign(screen=src)
+                  for src, r in zero_shot.items()]
+        return pd.concat(tables, ignore_index=True)[
+            ["screen", "space", "training_pert", "similarity", "outcome"]]
     retrieval = getattr(model, "retrieval_", None)
     if retrieval is None:
         retrieval = getattr(getattr(model, "featurizer_", None), "retrieval_", None)
     if retrieval is None:
         raise TypeError(f"{type(model).__name__} does not retrieve training outcomes")
+    return _neighbours(retrieval, pert, gene, n)
+
+
+def _neighbours(retrieval, pert: str, gene: str, n: int) -> pd.DataFrame:
+    """:func:`similar_training_knockdowns` for one fitted retrieval."""
     from pqstats.features.pairs import load_graph
     from pqstats.features.profiles import canonical_symbols
 
@@ -245,7 +276,7 @@ def knowledge_paths(kg, pert: str, gene: str, max_paths: int = 10) -> pd.DataFra
 
 
 def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str = "xgboost",
-            track: str = "strict", n_neighbours: int = 5, max_paths: int = 10,
+            track: str | None = None, n_neighbours: int = 5, max_paths: int = 10,
             verbose: bool = False) -> Explanation:
     """Explain the score of one (knockdown, gene) pair.
 
@@ -261,7 +292,9 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
         screen measured; ``k562_set`` takes its programme names.
     task : {"de", "dir"}
     model, track : str
-        The benchmark model (``xgboost``, ``logistic`` or ``knn_retrieval``) and track.
+        The benchmark model (``xgboost``, ``logistic`` or ``knn_retrieval``) and track
+        (default :func:`pqstats.predict.default_track`: strict, or zero-shot for a screen
+        without labels, whose explanation names the screens the evidence came from).
     n_neighbours : int
         Similar training knockdowns kept per similarity space.
     max_paths : int
@@ -281,6 +314,7 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line)
+    track = default_track(cell_line, track)
     n_neighbours = check_int(n_neighbours, "n_neighbours")
     max_paths = check_int(max_paths, "max_paths")
     screened = screen_perturbations(cell_line)  # an unavailable screen stops here
@@ -303,7 +337,8 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
     train = fitted.train_pairs_
     measured = train.loc[train["gene"] == gene, "label"]
     notes = []
-    if measured.empty:  # only for Dir: the DE screen measured it (resolve_readout_genes)
+    # only for Dir: the DE screen measured it (resolve_readout_genes)
+    if measured.empty and track != "zero-shot":
         notes.append(f"Note: no training knockdown changed {gene}, so no direction of it "
                      "was seen; its score rests on the screen's base rate and the knowledge "
                      "graph.")
@@ -315,4 +350,5 @@ def explain(cell_line: str, pert: str, gene: str, task: str = "de", model: str =
         score=score, base_rate=float(measured.mean()) if len(measured) else float("nan"),
         neighbours=similar_training_knockdowns(fitted, symbol, gene, n_neighbours),
         paths=knowledge_paths(kg, symbol, gene, max_paths), contributions=table,
-        scale=scale, notes=notes)
+        scale=scale, notes=notes, track=track,
+        evidence_screens=evidence_screens(fitted) if track == "zero-shot" else [cell_line])

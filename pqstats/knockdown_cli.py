@@ -20,6 +20,10 @@ _CELL_LINE_HELP = ("the screen of the cell line: a registered screen that reads 
                    "(k562, rpe1, hepg2, jurkat or an imported one; `pqstats screen list`)")
 
 
+_TRACK_HELP = ("default: strict, or zero-shot for a screen imported as a list of readout "
+               "genes (it has no labels, so strict and transfer are refused)")
+
+
 def _write_csv(df: pd.DataFrame, path: str | None) -> None:
     if path:
         from pqstats._io import atomic_write_csv
@@ -51,7 +55,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     screened = ("it was screened: its training pairs are marked *"
                 if meta["pert_screened"] else "it is not in the training screen")
     print(f"Knockdown of {meta['pert']} in {meta['cell_line'].upper()} — {meta['model']}, "
-          f"{meta['track']} track; {screened}. {len(table)} genes scored, top {args.top}:\n")
+          f"{meta['track']} track; {screened}. {len(table)} genes scored, top {args.top}:")
+    if meta["evidence_screens"]:
+        print(f"Zero-shot: no label of {meta['cell_line']} was used; the evidence comes from "
+              f"the screens {', '.join(meta['evidence_screens'])}.")
+    print()
     shown = table.head(args.top).assign(
         gene=lambda d: d["gene"] + d["in_training"].map({True: "*", False: ""}))
     with pd.option_context("display.max_colwidth", 90, "display.width", 200):
@@ -81,7 +89,8 @@ def _add_predict(sub) -> None:
                         "(default) or by P(DE)")
     p.add_argument("--n-themes", type=positive_int, default=10, help="themes to show")
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
+                   help=_TRACK_HELP)
     p.add_argument("--out", help="write the full table to this CSV")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_predict)
@@ -114,7 +123,8 @@ def _add_explain(sub) -> None:
     p.add_argument("--task", choices=("de", "dir"), default="de")
     p.add_argument("--model", default="xgboost",
                    help="xgboost, logistic or knn_retrieval")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
+                   help=_TRACK_HELP)
     p.add_argument("--neighbours", type=positive_int, default=5,
                    help="similar knockdowns per space")
     p.add_argument("--paths", type=positive_int, default=5, help="graph paths to show")
@@ -137,7 +147,8 @@ def _cmd_prioritise(args: argparse.Namespace) -> int:
         return 0
     meta = ranking.attrs
     print(f"Next knockdowns for {meta['cell_line'].upper()} by {meta['strategy']} "
-          f"({meta['n_screened']} perturbations screened so far; {meta['model']}):\n")
+          f"({meta['n_screened']} perturbations screened so far; {meta['model']}, "
+          f"{meta['track']} track):\n")
     for r in ranking.itertuples():
         print(f"{r.rank:3d}. {r.pert:10s} {r.reason}")
     return 0
@@ -154,7 +165,8 @@ def _add_prioritise(sub) -> None:
     p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
                    help="; ".join(f"{k}: {v}" for k, v in STRATEGIES.items()))
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default="strict")
+    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
+                   help=_TRACK_HELP)
     p.add_argument("--seed", type=non_negative_int, default=0, help="tie-breaking seed")
     p.add_argument("--out", help="write the ranking to this CSV")
     p.add_argument("--json", action="store_true")

@@ -37,7 +37,14 @@ from pqstats.knowledge.symbols import (
     UnmeasuredGeneError,
     resolve_gene_names,
 )
-from pqstats.screens import get_screen, load_pairs, resolve_screen
+from pqstats.screens import (
+    UnlabelledScreenError,
+    get_screen,
+    load_pairs,
+    measured_genes,
+    resolve_screen,
+)
+from pqstats.screens.registry import unlabelled_message
 
 __all__ = [
     "UnknownGeneError",
@@ -48,9 +55,11 @@ __all__ = [
     "resolve_readout_genes",
     "screen_perturbations",
     "readout_genes",
+    "default_track",
     "screen_model",
     "feature_contributions",
     "describe_feature",
+    "evidence_screens",
     "predict_knockdown",
     "responder_themes",
 ]
@@ -63,6 +72,7 @@ SPACE_LABELS: dict[str, str] = {
     "all": "the whole knowledge graph",
     "node2vec": "node2vec embedding of the knowledge graph",
     "text": "text description (MiniLM)",
+    "self": "identity (the same knockdown)",
 }
 
 #: Gene-set libraries searched for the themes of a knockdown's responders by default.
@@ -102,8 +112,29 @@ def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
     return resolve_perturbations(kg, [gene], screened)[0]
 
 
+def default_track(cell_line: str, track: str | None = None) -> str:
+    """The track to score ``cell_line`` on: ``track``, or the default for the screen.
+
+    A screen with labels defaults to ``strict``; a screen that has only readout genes
+    (imported with ``--format genes``) to ``zero-shot``, the only track it can use:
+    asking it for ``strict`` or ``transfer`` raises :class:`UnlabelledScreenError`.
+    """
+    screen = get_screen(cell_line)
+    if track is None:
+        return "strict" if screen.labelled else model_registry.ZERO_SHOT
+    if not screen.labelled and track != model_registry.ZERO_SHOT:
+        raise UnlabelledScreenError(unlabelled_message(
+            screen, f"its own training labels (the {track} track)"))
+    return track
+
+
 def _measured_genes(dataset: str) -> list[str]:
-    """Readouts of a dataset's DE training split (sorted): what a model has outcomes for."""
+    """Readouts of a dataset's DE training split (sorted): what a model has outcomes for.
+
+    A screen without labels: the readout genes it lists (``genes.txt``).
+    """
+    if not get_screen(dataset).labelled:
+        return measured_genes(dataset)
     pairs = load_pairs(dataset, "de")
     return sorted(pairs.loc[pairs["split"] == "train", "gene"].unique())
 
@@ -129,10 +160,12 @@ def resolve_readout_genes(cell_line: str, genes: Iterable[object], kg=None) -> l
         from pqstats.features.pairs import load_graph
 
         kg = load_graph()
-    readout = "gene programme" if get_screen(dataset).readout == "programmes" else "gene"
+    screen = get_screen(dataset)
+    readout = "gene programme" if screen.readout == "programmes" else "gene"
     return resolve_gene_names(
         genes, kg.mapper, among=_measured_genes(dataset),
-        where=f"a readout {readout} of the {dataset} training split",
+        where=(f"a readout {readout} of the {dataset} training split" if screen.labelled
+               else f"a readout gene listed for the {dataset} screen"),
         why=(": no training knockdown measured it, so it has no base rate and no outcome to "
              "learn from (the measured readouts are the genes `pqstats predict` scores by "
              "default)"),
@@ -141,9 +174,11 @@ def resolve_readout_genes(cell_line: str, genes: Iterable[object], kg=None) -> l
 
 def screen_perturbations(cell_line: str) -> set[str]:
     """Every perturbation of a screen's tables (both splits; a missing Dir table is
-    skipped)."""
+    skipped; none for a screen without labels)."""
     from pqstats._fetch import DataUnavailableError
 
+    if not get_screen(cell_line).labelled:
+        return set()
     names = set(load_pairs(cell_line, "de")["pert"])
     try:
         names |= set(load_pairs(cell_line, "dir")["pert"])
@@ -156,12 +191,12 @@ def readout_genes(cell_line: str) -> list[str]:
     """Genes the cell line's DE screen measured in its training split (sorted).
 
     These are the genes a model has outcomes for; genes outside them would only get the
-    screen's base rate.
+    screen's base rate. A screen without labels: the readout genes it lists.
     """
     return _measured_genes(resolve_screen(cell_line, readout="genes"))
 
 
-def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str = "strict",
+def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str | None = None,
                  cache: bool = True, verbose: bool = False) -> model_registry.PairClassifier:
     """The benchmark model for one cell line and task, fitted on its full training split.
 
@@ -172,8 +207,10 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     task : {"de", "dir"}
     model : str
         A registered model name (``pqstats models``).
-    track : {"strict", "transfer", "zero-shot"}
-        Zero-shot, no label of ``cell_line`` reaches the fit.
+    track : {"strict", "transfer", "zero-shot"}, optional
+        Zero-shot, no label of ``cell_line`` reaches the fit. Default
+        (:func:`default_track`): strict, or zero-shot for a screen without labels (which
+        refuses the other tracks).
     cache : bool
         Reuse a model fitted earlier (in this process or on disk).
     verbose : bool
@@ -191,8 +228,13 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str =
     from pqstats.benchmark import fit_cache_key
 
     dataset = resolve_screen(cell_line)
-    pairs = load_pairs(dataset, task)
-    train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
+    track = default_track(dataset, track)
+    if get_screen(dataset).labelled:
+        pairs = load_pairs(dataset, task)
+        train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
+    else:
+        train = pd.DataFrame({"pert": pd.Series(dtype=str), "gene": pd.Series(dtype=str),
+                              "label": pd.Series(dtype="int8")})
     if track == "zero-shot":  # no label of the screen: the model learns from other screens
         train = train.iloc[:0]
     estimator = model_registry.get_for(model, dataset, task, track)
@@ -236,7 +278,7 @@ def feature_contributions(model, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
         Feature values and contributions (DataFrames, one row per pair, one column per
         feature), the per-pair bias term, and ``"log-odds"`` or ``"probability"``.
     """
-    if hasattr(model, "featurizer_"):
+    if hasattr(model, "classifier_"):
         values = model.featurizer_.transform(pairs)[model.feature_names_]
         x = values.to_numpy(np.float32)
         clf = model.classifier_
@@ -267,6 +309,8 @@ def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
             space, kind = name[: -len(suffix) - 1], suffix
             break
     where = SPACE_LABELS.get(space, space)
+    if space.startswith("zs_"):  # zero-shot: other studies' screens
+        where = f"{SPACE_LABELS.get(space[3:], space[3:])}, in other studies' screens"
     if space.startswith("response_"):  # transfer track: another screen's responses
         where = f"their responses in the {space.removeprefix('response_')} screen"
     v = float(value)
@@ -326,7 +370,7 @@ def _main_evidence(model, pairs: pd.DataFrame, pert: str) -> list[str]:
 
 
 def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = None,
-                      model: str = "xgboost", track: str = "strict",
+                      model: str = "xgboost", track: str | None = None,
                       evidence: bool = True, verbose: bool = False) -> pd.DataFrame:
     """Score genes for a knockdown of ``pert``: P(DE), P(up | DE) and the main evidence.
 
@@ -342,7 +386,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
         resolve as in :func:`resolve_readout_genes`; a gene the screen did not measure
         is refused.
     model, track : str
-        The benchmark model and track.
+        The benchmark model and track (default :func:`default_track`: strict, or
+        zero-shot for a screen without labels).
     verbose : bool
         Say on standard error when a model has to be fitted.
     evidence : bool
@@ -354,7 +399,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     pandas.DataFrame
         Columns ``gene, p_de, p_up, base_rate, lift, evidence, in_training`` sorted by
         ``p_de`` (highest first). ``base_rate`` is the share of training knockdowns that
-        changed the gene (NaN if none measured it) and ``lift = p_de - base_rate`` what
+        changed the gene (NaN if none measured it; zero-shot, the training knockdowns of
+        the other studies' screens that fed the model) and ``lift = p_de - base_rate`` what
         this knockdown adds to it: many genes (ribosomal, glycolytic) change under most
         knockdowns, so ``lift`` ranks the knockdown-specific responders. ``in_training``
         marks genes whose pair with ``pert`` was a training pair (the model has seen its
@@ -369,6 +415,7 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line, readout="genes")
+    track = default_track(cell_line, track)
     screened = screen_perturbations(cell_line)  # an unavailable screen stops here
     kg = load_graph()
     symbol = resolve_perturbation(kg, pert, screened)
@@ -383,7 +430,7 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     de_model = screen_model(cell_line, "de", model, track, verbose=verbose)
     dir_model = screen_model(cell_line, "dir", model, track, verbose=verbose)
     seen = de_model.train_pairs_
-    base_rate = seen.groupby("gene")["label"].mean()
+    base_rate = _rate_source(de_model, seen).groupby("gene")["label"].mean()
     out = pd.DataFrame({
         "gene": genes,
         "p_de": de_model.score_pairs(pairs),
@@ -398,8 +445,23 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     out = out.sort_values(["p_de", "gene"], ascending=[False, True], kind="stable")
     out = out.reset_index(drop=True)
     out.attrs.update(cell_line=cell_line, pert=symbol, model=model, track=track,
-                     pert_screened=bool(len(seen_genes)))
+                     pert_screened=bool(len(seen_genes)),
+                     evidence_screens=evidence_screens(de_model))
     return out
+
+
+def evidence_screens(model) -> list[str]:
+    """The other studies' screens whose training splits fed a zero-shot model (else [])."""
+    return list(getattr(getattr(model, "featurizer_", None), "sources_", []) or [])
+
+
+def _rate_source(model, seen: pd.DataFrame) -> pd.DataFrame:
+    """Pairs the base rates come from: the fit's own, or zero-shot the sources' training
+    pairs (never a label of the target)."""
+    train = getattr(getattr(model, "featurizer_", None), "train_", None)
+    if len(seen) or not train:
+        return seen
+    return pd.concat([t[["gene", "label"]] for t in train.values()], ignore_index=True)
 
 
 def responder_themes(predictions: pd.DataFrame, top: int = 50, by: str = "lift",

@@ -27,12 +27,13 @@ from scipy.stats import rankdata
 from pqstats import models as model_registry
 from pqstats._checks import check_fraction, check_int
 from pqstats.predict import (
+    default_track,
     readout_genes,
     resolve_perturbations,
     resolve_readout_genes,
     screen_model,
 )
-from pqstats.screens import load_pairs, resolve_screen
+from pqstats.screens import get_screen, load_pairs, resolve_screen
 
 __all__ = ["STRATEGIES", "rank_candidates", "prioritise", "simulate_screen"]
 
@@ -128,7 +129,7 @@ def rank_candidates(predicted_effect: pd.Series, screened: Sequence[str],
 
 
 def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = None,
-               strategy: str = "balanced", model: str = "xgboost", track: str = "strict",
+               strategy: str = "balanced", model: str = "xgboost", track: str | None = None,
                seed: int = 0, genes: Iterable[str] | None = None,
                verbose: bool = False) -> pd.DataFrame:
     """Rank candidate knockdowns for the next screen of a cell line.
@@ -149,7 +150,9 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     strategy : str
         A key of :data:`STRATEGIES`.
     model, track : str
-        The benchmark model and track that predict effects.
+        The benchmark model and track that predict effects (default
+        :func:`pqstats.predict.default_track`: strict, or zero-shot for a screen without
+        labels, where nothing counts as screened yet).
     seed : int
         Tie-breaking (and ``random``) seed.
     genes : iterable of str, optional
@@ -175,6 +178,7 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     from pqstats.features.pairs import load_graph
 
     cell_line = resolve_screen(cell_line, readout="genes")
+    track = default_track(cell_line, track)
     _check_strategy(strategy)
     raw = [str(c).strip() for c in candidates if str(c).strip()]
     if not raw:
@@ -184,8 +188,9 @@ def prioritise(cell_line: str, candidates: Iterable[str], budget: int | None = N
     kg = load_graph()
     readouts = (readout_genes(cell_line) if genes is None
                 else list(dict.fromkeys(resolve_readout_genes(cell_line, genes, kg))))
-    train = load_pairs(cell_line, "de").query("split == 'train'")
-    screened = sorted(train["pert"].unique())  # the perturbations screen_model learns from
+    # the perturbations screen_model learns from (none for a screen without labels)
+    screened = (sorted(load_pairs(cell_line, "de").query("split == 'train'")["pert"].unique())
+                if get_screen(cell_line).labelled else [])
     done = set(screened)
     # a screened perturbation keeps the screen's symbol; any other gene resolves in the graph
     cands = list(dict.fromkeys(resolve_perturbations(kg, raw, screened, what="candidate")))
@@ -224,7 +229,10 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     The perturbations of the training split are hidden; ``n_initial`` of them (drawn from
     ``seed``, the same for every strategy) are screened first. Each round fits ``model``
     on the screened perturbations' outcomes, scores every hidden one over the genes it was
-    measured on, picks ``batch`` by the strategy, and reveals their outcomes. A
+    measured on, picks ``batch`` by the strategy, and reveals their outcomes. With
+    ``n_initial=0`` nothing of the cell line is screened at first: the first round's
+    picks come from the zero-shot model (``model`` trained on other studies' screens,
+    no label of ``cell_line``), later rounds retrain on what was revealed. A
     perturbation is *strong* when the share of its genes that changed is in the top
     ``1 - strong_quantile`` of the split. Test perturbations are never used.
 
@@ -235,9 +243,10 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     strategies : sequence of str
         Keys of :data:`STRATEGIES`.
     n_initial, batch, n_rounds : int
-        Initial screen size, picks per round, rounds.
+        Initial screen size (0: start from zero, zero-shot), picks per round, rounds.
     model : str
-        Registered model retrained every round (``knn_retrieval`` is fast).
+        Registered model retrained every round (``knn_retrieval`` is fast); with
+        ``n_initial=0`` it must run zero-shot (``pqstats models``).
     strong_quantile : float
         Quantile of the observed effect above which a perturbation is strong.
     n_perts : int, optional
@@ -251,12 +260,15 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     Returns
     -------
     pandas.DataFrame
-        ``strategy, round, n_screened, strong_found, share_strong_found`` (round 0 = the
-        initial screen), one row per strategy and round.
+        ``strategy, round, n_screened, strong_found, share_strong_found, track`` (round 0
+        = the initial screen; ``track`` of the model whose picks the next round screens:
+        ``zero-shot`` while nothing is screened, else ``strict``), one row per strategy
+        and round. ``attrs["picks"]``: strategy → the perturbations picked in each round.
     """
     for s in strategies:
         _check_strategy(s)
-    n_initial, batch = check_int(n_initial, "n_initial"), check_int(batch, "batch")
+    n_initial = check_int(n_initial, "n_initial", minimum=0)
+    batch = check_int(batch, "batch")
     n_rounds = check_int(n_rounds, "n_rounds", minimum=0)
     strong_quantile = check_fraction(strong_quantile, "strong_quantile")
     if n_perts is not None:
@@ -275,28 +287,48 @@ def simulate_screen(cell_line: str = "k562", strategies: Sequence[str] = tuple(S
     if n_perts is not None and n_perts < len(perts):
         perts = np.sort(rng.choice(perts, n_perts, replace=False))
         pairs = pairs[pairs["pert"].isin(perts)].reset_index(drop=True)
-    if n_initial < 1 or n_initial + batch > len(perts):
+    if n_initial + batch > len(perts):
         raise ValueError(f"{len(perts)} perturbations cannot hold an initial screen of "
                          f"{n_initial} plus batches of {batch}")
     effect = pairs.groupby("pert")["label"].mean()
     strong = set(effect.index[effect >= effect.quantile(strong_quantile)])
     initial = list(rng.choice(perts, n_initial, replace=False))
-    rows = []
+    if n_initial == 0 and model_registry.zero_shot_note(model) is not None:
+        raise ValueError(f"simulate_screen from zero (n_initial=0) picks its first batch "
+                         f"zero-shot, and {model} cannot run zero-shot "
+                         f"({model_registry.zero_shot_note(model)}); use knn_retrieval, "
+                         "logistic or xgboost")
+    zero_shot = None  # fitted once: it reads no label of the replayed screen
+    rows, picks = [], {}
     for strategy in strategies:
         screened = list(initial)
+        picks[strategy] = []
         for rnd in range(n_rounds + 1):
             found = len(strong.intersection(screened))
+            track = model_registry.ZERO_SHOT if not screened else "strict"
             rows.append({"strategy": strategy, "round": rnd, "n_screened": len(screened),
-                         "strong_found": found, "share_strong_found": found / len(strong)})
+                         "strong_found": found, "share_strong_found": found / len(strong),
+                         "track": track})
             hidden = pairs[~pairs["pert"].isin(screened)]
             if rnd == n_rounds or hidden.empty:
                 continue
-            seen = pairs[pairs["pert"].isin(screened)]
-            fitted = model_registry.get_for(model, cell_line, "de", "strict").fit(
-                seen[["pert", "gene"]], seen["label"].to_numpy())
+            if screened:
+                seen = pairs[pairs["pert"].isin(screened)]
+                fitted = model_registry.get_for(model, cell_line, "de", "strict").fit(
+                    seen[["pert", "gene"]], seen["label"].to_numpy())
+            else:  # nothing screened in this line yet: other studies' screens only
+                if zero_shot is None:
+                    zero_shot = model_registry.get_for(
+                        model, cell_line, "de", model_registry.ZERO_SHOT).fit(
+                        pairs.iloc[:0][["pert", "gene"]], np.zeros(0, dtype=np.int8))
+                fitted = zero_shot
             pred = pd.Series(fitted.score_pairs(hidden[["pert", "gene"]]),
                              index=hidden["pert"].to_numpy())
             pred = pred.groupby(level=0).mean()
             ranking = rank_candidates(pred, screened, strategy, seed=seed + rnd)
-            screened += ranking["pert"].head(batch).tolist()
-    return pd.DataFrame(rows)
+            picked = ranking["pert"].head(batch).tolist()
+            picks[strategy].append(picked)
+            screened += picked
+    out = pd.DataFrame(rows)
+    out.attrs["picks"] = picks
+    return out

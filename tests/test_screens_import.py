@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import scanpy as sc
 import scipy.sparse as sp
+from conftest import linked_data_dir
 
 from pqstats.screens import get_screen, load_de, load_dir, validate_pairs
 from pqstats.screens._de import accumulate, deseq2_tests, welch_tests
@@ -316,20 +317,6 @@ def test_split_is_seeded_and_stratified():
 
 
 # ------------------------------------------------------------------ real files
-def linked_data_dir(root):
-    """A data folder that shares the real one's files and caches (symlinks) but has its
-    own ``screens/``: an import registers there without touching the user's screens."""
-    from pqstats._fetch import data_dir
-
-    real = data_dir()
-    real.mkdir(parents=True, exist_ok=True)
-    root.mkdir(parents=True, exist_ok=True)
-    for entry in real.iterdir():
-        if entry.name != "screens":
-            (root / entry.name).symlink_to(entry.resolve())
-    return root
-
-
 @pytest.fixture(scope="module")
 def hepg2_import(tmp_path_factory):
     """The mirror's hepg2-de.csv and hepg2-dir.csv imported as the user screen my_hepg2."""

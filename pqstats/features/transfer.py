@@ -50,12 +50,12 @@ def transfer_sources(dataset: str) -> list[str]:
     A built-in PerturbQA screen draws only on the other built-in screens: the benchmark's
     transfer track means the same thing on every machine, whatever screens a user has
     imported there. An imported screen draws on every other study's screen, built-in or
-    imported. Whether their tables are available here is not checked (the features skip
-    those that are not).
+    imported. A screen without labels (a list of readout genes) feeds nothing. Whether
+    their tables are available here is not checked (the features skip those that are not).
     """
     target = get_screen(dataset)
     return [s.name for s in list_screens(user=not target.builtin)
-            if s.readout == "genes" and s.study != target.study]
+            if s.readout == "genes" and s.labelled and s.study != target.study]
 
 
 def transfer_fingerprint(dataset: str, task: str) -> list[list[str]]:

@@ -12,7 +12,8 @@ Every module asks this registry; none lists screen names.
 * :mod:`~pqstats.screens.tables` — the pair-table format and its validation;
 * :mod:`~pqstats.screens.load` — :func:`load_de`, :func:`load_dir` for any screen;
 * :mod:`~pqstats.screens.imports` — :func:`import_screen`: a lab's own screen (pair
-  labels, per-perturbation DE statistics, or an h5ad of cells) becomes a registered one.
+  labels, per-perturbation DE statistics, an h5ad of cells, or only a list of readout
+  genes) becomes a registered one.
 
 >>> from pqstats.screens import get_screen
 >>> get_screen(" K562 ").study
@@ -36,6 +37,7 @@ from pqstats.screens.record import READOUTS, Screen, ScreenFile
 from pqstats.screens.registry import (
     ScreenReadoutError,
     UnknownScreenError,
+    UnlabelledScreenError,
     broken_screens,
     builtin_screens,
     get_screen,
@@ -51,7 +53,8 @@ from pqstats.screens.tables import PAIR_COLUMNS, TASKS, DatasetError, read_pairs
 __all__ = [
     "PAIR_COLUMNS", "READOUTS", "REGISTRY", "TASKS", "DatasetError", "ImportedScreen",
     "Screen", "ScreenFile", "ScreenImportError", "import_screen",
-    "ScreenReadoutError", "UnknownScreenError", "available_screens", "broken_screens",
+    "ScreenReadoutError", "UnknownScreenError", "UnlabelledScreenError", "available_screens",
+    "broken_screens",
     "builtin_screens", "fetch", "fetch_all", "get_screen", "list_screens", "load_de",
     "load_dir", "load_gse", "load_pairs", "load_programs", "measured_genes",
     "normalise_screen_name", "read_pairs", "readout_members", "remove_screen",

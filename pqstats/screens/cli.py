@@ -24,7 +24,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     width = max(len(name) for name in [s.name for s in screens] + list(broken))
     for s in screens:
         where = "built-in" if s.builtin else "imported"
-        note = "" if status[s.name] is None else "  (unavailable here)"
+        note = ("  (readout genes only, no labels: scored zero-shot)" if not s.labelled
+                else "" if status[s.name] is None else "  (unavailable here)")
         print(f"{s.name:<{width}}  {s.cell_line:<8} {s.readout:<11} {where:<8}  "
               f"study {s.study}{note}")
     for name, problem in broken.items():

@@ -33,8 +33,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(json.dumps(result.manifest, indent=2, sort_keys=True))
         return 0
     print(f"imported {result.name} ({result.manifest['format']}) into {result.path}")
-    print(f"  {c['perts']} perturbations ({c['train_perts']} train, {c['test_perts']} test), "
-          f"{c['pairs_de']} DE pairs ({c['positives']} positive), {c['dir_pairs']} Dir pairs")
+    if result.manifest["format"] == "genes":
+        print(f"  {c['genes']} readout genes, no labels: predict, explain and prioritise "
+              "score it zero-shot, from other studies' screens")
+    else:
+        print(f"  {c['perts']} perturbations ({c['train_perts']} train, {c['test_perts']} test), "
+              f"{c['pairs_de']} DE pairs ({c['positives']} positive), {c['dir_pairs']} Dir "
+              "pairs")
     for kind in ("perts", "genes"):
         if c[f"unknown_{kind}"]:
             examples = ", ".join(c[f"unknown_{kind[:-1]}_examples"])
@@ -46,17 +51,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def add_import_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``import`` to a ``pqstats screen`` subparsers object; return its parser."""
     p = subparsers.add_parser(
-        "import", help="import your own screen (pairs, DE statistics or an h5ad of cells)",
+        "import", help="import your own screen (pairs, DE statistics, an h5ad of cells, or "
+                       "only the readout genes of a cell line not screened yet)",
         description="Import a screen under $PQSTATS_DATA/screens/NAME/; afterwards "
                     "load_de(NAME) / load_dir(NAME) and every command accept NAME.")
     p.add_argument("name", help="screen name: lower-case letters, digits and _")
-    p.add_argument("path", help="CSV / TSV / parquet table, or an h5ad of cells")
+    p.add_argument("path", help="CSV / TSV / parquet table, an h5ad of cells, or (--format "
+                                "genes) a list of readout genes, one per line")
     p.add_argument("--cell-line", required=True, metavar="LABEL",
                    help="the cell line, e.g. HEK293T")
     p.add_argument("--format", choices=FORMATS,
                    help="pairs: pert,gene,label[,direction][,split]; stats: per-perturbation "
-                        "DE results (scanpy or pydeseq2 columns); h5ad: raw counts of cells "
-                        "(default: inferred)")
+                        "DE results (scanpy or pydeseq2 columns); h5ad: raw counts of cells; "
+                        "genes: readout genes only, no labels (scored zero-shot) "
+                        "(default: inferred; genes is never inferred)")
     p.add_argument("--dir-file", metavar="PATH",
                    help="pairs: a separate Dir table pert,gene,label[,split] (1 = up)")
     p.add_argument("--pert-column", metavar="COL",

@@ -18,6 +18,12 @@ screen registry reads; ``load_de(NAME)`` / ``load_dir(NAME)`` then return them):
     Single cells (raw counts in ``X``), a perturbation column, control cells and
     optionally replicates; read in row chunks (backed mode), tested per perturbation
     against control (:mod:`pqstats.screens._de`), then labelled as ``stats``.
+``genes``
+    Only the readout genes of a cell line with no screen yet, one per line (read by
+    :func:`pqstats._io.read_gene_list`; a gene listed twice is refused). The screen has
+    no labels: ``genes.txt`` and the manifest are written, no pair table; ``predict``,
+    ``explain`` and ``prioritise`` score it on the zero-shot track, from other studies'
+    screens, and commands that need labels (``benchmark``, ``cv``, ``score``) refuse it.
 
 The split is by perturbation (seeded, ``test_fraction`` held out, no-effect
 perturbations split like the others); a ``split`` column in the file takes precedence.
@@ -54,7 +60,7 @@ __all__ = [
     "import_screen",
 ]
 
-FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad")
+FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes")
 DE_METHODS: tuple[str, ...] = ("t-test", "deseq2")
 #: Perturbation columns of an h5ad, tried in this order when none is named.
 PERT_COLUMNS: tuple[str, ...] = ("gene", "perturbation", "target_gene", "gene_target")
@@ -136,7 +142,8 @@ def _infer_format(path: Path) -> str:
         return "stats"
     raise ScreenImportError(
         f"cannot tell the format of {path.name} (columns {sorted(cols)[:8]}): a pairs table "
-        "has pert,gene,label; a stats table has a log2 fold change column; pass --format")
+        "has pert,gene,label; a stats table has a log2 fold change column; pass --format "
+        "(--format genes for a list of readout genes)")
 
 
 def _check_name(name: str, root: Path, overwrite: bool) -> None:
@@ -451,17 +458,21 @@ def _manifest(*, name, cell_line, description, study, fmt, inputs, options, rule
     }
 
 
-def _write_screen(root: Path, name: str, de: pd.DataFrame, direction: pd.DataFrame | None,
-                  manifest: dict, overwrite: bool) -> Path:
+def _write_screen(root: Path, name: str, de: pd.DataFrame | None,
+                  direction: pd.DataFrame | None, manifest: dict, overwrite: bool,
+                  genes: list[str] | None = None) -> Path:
     """Write the screen in a hidden temp folder, manifest last, then rename it into place."""
     root.mkdir(parents=True, exist_ok=True)
     target = root / name
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
     old = None
     try:
-        de.to_csv(tmp / "de.csv", index=False)
+        if de is not None:
+            de.to_csv(tmp / "de.csv", index=False)
         if direction is not None:
             direction.to_csv(tmp / "dir.csv", index=False)
+        if genes is not None:
+            (tmp / "genes.txt").write_text("".join(f"{g}\n" for g in genes), encoding="utf-8")
         text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (tmp / "manifest.json.tmp").write_text(text, encoding="utf-8")
         os.replace(tmp / "manifest.json.tmp", tmp / "manifest.json")
@@ -486,6 +497,24 @@ def _umask() -> int:
     from pqstats._io import _umask as umask
 
     return umask()
+
+
+def _genes_input(path: Path) -> tuple[list[str], dict]:
+    """Readout genes of a ``genes`` import, names resolved, and their counts."""
+    from pqstats._io import InputFileError, read_gene_list
+    from pqstats.screens._names import resolve_names
+
+    try:
+        raw = read_gene_list(path, duplicates="error")
+    except InputFileError as err:
+        raise ScreenImportError(str(err)) from err
+    mapping, c = resolve_names(raw)
+    genes = [mapping[g] for g in raw]
+    return genes, {"input_rows": len(raw), "genes": len(genes), "perts": 0,
+                   "train_perts": 0, "test_perts": 0, "pairs_de": 0, "positives": 0,
+                   "dir_pairs": 0, "unknown_perts": 0, "unknown_pert_examples": [],
+                   "unknown_genes": c["unknown"], "unknown_gene_examples": c["unknown_examples"],
+                   "renamed_genes": c["renamed"], "name_clashes": c["name_clashes"]}
 
 
 # ------------------------------------------------------------------ public entry point
@@ -526,9 +555,10 @@ def import_screen(
         The input file (CSV / TSV / parquet table, or h5ad).
     cell_line : str
         The cell line, as you name it (e.g. ``"HEK293T"``).
-    format : {"pairs", "stats", "h5ad"}, optional
+    format : {"pairs", "stats", "h5ad", "genes"}, optional
         Inferred when omitted: h5ad from the file's bytes, ``pairs`` when the table has
-        a ``label`` column, ``stats`` when it has a log2 fold change column.
+        a ``label`` column, ``stats`` when it has a log2 fold change column. ``genes``
+        (never inferred): a list of readout genes, one per line, and no labels.
     dir_file : path-like, optional
         ``pairs`` only: a separate Dir table ``pert, gene, label[, split]``.
     pert_column : str, optional
@@ -602,6 +632,9 @@ def import_screen(
         raise ScreenImportError(f"test_fraction must be in [0, 1), not {test_fraction}")
     if min_cells < 2:
         raise ScreenImportError("min_cells must be >= 2 (a variance needs two cells)")
+    if format == "genes":
+        return _import_genes(name, path, root, cell_line=cell_line.strip(),
+                             description=description, study=study, overwrite=overwrite)
     try:
         rule = LabelRule(fdr=fdr, min_abs_log2fc=min_abs_log2fc, max_positives=max_positives,
                          negatives_per_positive=negatives_per_positive,
@@ -673,4 +706,20 @@ def import_screen(
         study=study or name, fmt=format, inputs=inputs, options=options,
         rule_text=rule_text, counts=counts, has_dir=direction is not None)
     target = _write_screen(root, name, de, direction, manifest, overwrite)
+    return ImportedScreen(name=name, path=target, manifest=manifest)
+
+
+def _import_genes(name: str, path: Path, root: Path, *, cell_line: str,
+                  description: str | None, study: str | None,
+                  overwrite: bool) -> ImportedScreen:
+    """``import_screen(..., format="genes")``: a screen of readout genes, without labels."""
+    genes, counts = _genes_input(path)
+    manifest = _manifest(
+        name=name, cell_line=cell_line,
+        description=description or f"{cell_line} cell line with no screen yet: "
+                                   f"{len(genes)} readout genes listed in {path.name}",
+        study=study or name, fmt="genes", inputs=[path], options={"format": "genes"},
+        rule_text="no labels: a list of readout genes", counts=counts, has_dir=False)
+    manifest["files"] = {"measured": "genes.txt"}
+    target = _write_screen(root, name, None, None, manifest, overwrite, genes=genes)
     return ImportedScreen(name=name, path=target, manifest=manifest)

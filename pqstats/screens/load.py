@@ -18,7 +18,12 @@ import pandas as pd
 from pqstats._fetch import DataUnavailableError, data_dir, mirror_dir
 from pqstats.screens.perturbqa import fetch, read_json
 from pqstats.screens.record import Screen
-from pqstats.screens.registry import get_screen, list_screens
+from pqstats.screens.registry import (
+    UnlabelledScreenError,
+    get_screen,
+    list_screens,
+    unlabelled_message,
+)
 from pqstats.screens.tables import DatasetError, check_task, read_pairs
 
 __all__ = ["load_pairs", "load_de", "load_dir", "table_path", "table_sha256",
@@ -32,9 +37,13 @@ def table_path(name: str | Screen, task: str) -> Path:
     ------
     DataUnavailableError
         ``screen 'NAME' is unavailable here: ...`` — the file is missing, with the fix.
+    UnlabelledScreenError
+        The screen has only readout genes (imported with ``format="genes"``).
     """
     screen = get_screen(name)
     check_task(task)
+    if not screen.labelled:
+        raise UnlabelledScreenError(unlabelled_message(screen, f"its {task} labels"))
     entry = screen.file(task)
     if entry is None:
         raise DataUnavailableError(
@@ -122,7 +131,7 @@ def available_screens(task: str = "de") -> dict[str, str | None]:
         try:
             table_path(screen, task)
             status[screen.name] = None
-        except (DataUnavailableError, ValueError) as err:
+        except (DataUnavailableError, ValueError) as err:  # UnlabelledScreenError too
             status[screen.name] = str(err)
     return status
 
@@ -170,7 +179,8 @@ def measured_genes(name: str | Screen = "k562") -> list[str]:
 
     Of the PerturbQA screens only K562 publishes its full measured gene list
     (``k562_gw_mapping_full.json``, symbol → Ensembl id; ``k562_set`` shares it); an
-    imported screen has one when its import wrote ``genes.txt``.
+    imported screen has one when its import wrote ``genes.txt`` (for a genes-only screen,
+    imported with ``format="genes"``, these are its readout genes).
     """
     screen = get_screen(name)
     entry = screen.file("measured")

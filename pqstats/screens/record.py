@@ -87,6 +87,12 @@ class Screen:
         """The first file with this role, or None."""
         return next((f for f in self.files if f.role == role), None)
 
+    @property
+    def labelled(self) -> bool:
+        """Whether the screen has labelled pairs (a DE table); a screen imported from a
+        list of readout genes (``format="genes"``) has none."""
+        return self.file("de") is not None
+
     def to_dict(self) -> dict:
         """A JSON-ready view (what ``pqstats screen show --json`` prints)."""
         out = {"name": self.name, "cell_line": self.cell_line,

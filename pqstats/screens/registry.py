@@ -5,8 +5,9 @@ Two kinds of screen are registered:
 * the five PerturbQA screens, in code (:data:`pqstats.screens.perturbqa.SCREENS`);
 * screens a user imported: a folder ``$PQSTATS_DATA/screens/<name>/`` holding
   ``manifest.json`` (written last, so its presence means the screen is complete),
-  ``de.csv`` and optionally ``dir.csv`` and ``genes.txt``. They are discovered afresh on
-  every lookup, so an import or a removal is seen at once.
+  ``de.csv`` and optionally ``dir.csv`` and ``genes.txt`` (a screen imported from a list
+  of readout genes, ``format: "genes"``, has only ``genes.txt``: no labels). They are
+  discovered afresh on every lookup, so an import or a removal is seen at once.
 
 Names
 -----
@@ -39,6 +40,8 @@ __all__ = [
     "MANIFEST",
     "UnknownScreenError",
     "ScreenReadoutError",
+    "UnlabelledScreenError",
+    "unlabelled_message",
     "normalise_screen_name",
     "screens_dir",
     "builtin_screens",
@@ -60,6 +63,18 @@ _MANIFEST_KEYS = ("schema", "name", "cell_line", "description", "study", "readou
 
 class UnknownScreenError(DatasetError):
     """A name that is not a registered screen (the message suggests the closest ones)."""
+
+
+class UnlabelledScreenError(DatasetError):
+    """A command that needs labelled pairs was given a screen that has only readout genes."""
+
+
+def unlabelled_message(screen: Screen, needs: str = "labelled pairs") -> str:
+    """Why a genes-only screen cannot be used where labels are needed, and what to do."""
+    return (f"screen {screen.name!r} has no labels: it was imported from a list of readout "
+            f"genes (--format genes), and this needs {needs}; predict, explain and "
+            f"prioritise score it with --track zero-shot (the default for it), or import "
+            f"its screened pairs (`pqstats screen import -h`)")
 
 
 class ScreenReadoutError(DatasetError):
@@ -98,7 +113,12 @@ def _manifest_problem(manifest, folder_name: str) -> str | None:
         return f"names the screen {manifest['name']!r}, not {folder_name!r}"
     if manifest["readout"] not in READOUTS:
         return f"has readout {manifest['readout']!r}, not one of {', '.join(READOUTS)}"
-    if not isinstance(manifest["files"], dict) or "de" not in manifest["files"]:
+    if not isinstance(manifest["files"], dict):
+        return f"has 'files' {manifest['files']!r}, not an object"
+    if manifest.get("format") == "genes":  # a list of readout genes, no labels
+        if manifest["files"].get("measured") != "genes.txt":
+            return "is a genes-only screen without 'measured': 'genes.txt' in 'files'"
+    elif "de" not in manifest["files"]:
         return f"has no de table in 'files' ({manifest['files']!r})"
     return None
 
