@@ -20,8 +20,12 @@ _CELL_LINE_HELP = ("the screen of the cell line: a registered screen that reads 
                    "(k562, rpe1, hepg2, jurkat or an imported one; `pqstats screen list`)")
 
 
-_TRACK_HELP = ("default: strict, or zero-shot for a screen imported as a list of readout "
-               "genes (it has no labels, so strict and transfer are refused)")
+def _add_track(p: argparse.ArgumentParser) -> None:
+    from pqstats.benchmark import TRACKS
+
+    p.add_argument("--track", choices=TRACKS, default=None,
+                   help="default: strict, or zero-shot for a screen imported as a list of "
+                        "readout genes (it has no labels, so strict and transfer are refused)")
 
 
 def _write_csv(df: pd.DataFrame, path: str | None) -> None:
@@ -89,8 +93,7 @@ def _add_predict(sub) -> None:
                         "(default) or by P(DE)")
     p.add_argument("--n-themes", type=positive_int, default=10, help="themes to show")
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
-                   help=_TRACK_HELP)
+    _add_track(p)
     p.add_argument("--out", help="write the full table to this CSV")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_predict)
@@ -123,8 +126,7 @@ def _add_explain(sub) -> None:
     p.add_argument("--task", choices=("de", "dir"), default="de")
     p.add_argument("--model", default="xgboost",
                    help="xgboost, logistic or knn_retrieval")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
-                   help=_TRACK_HELP)
+    _add_track(p)
     p.add_argument("--neighbours", type=positive_int, default=5,
                    help="similar knockdowns per space")
     p.add_argument("--paths", type=positive_int, default=5, help="graph paths to show")
@@ -165,8 +167,7 @@ def _add_prioritise(sub) -> None:
     p.add_argument("--strategy", choices=tuple(STRATEGIES), default="balanced",
                    help="; ".join(f"{k}: {v}" for k, v in STRATEGIES.items()))
     p.add_argument("--model", default="xgboost")
-    p.add_argument("--track", choices=("strict", "transfer", "zero-shot"), default=None,
-                   help=_TRACK_HELP)
+    _add_track(p)
     p.add_argument("--seed", type=non_negative_int, default=0, help="tie-breaking seed")
     p.add_argument("--out", help="write the ranking to this CSV")
     p.add_argument("--json", action="store_true")

@@ -328,7 +328,7 @@ def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
 
     for name in extra_models:
         series.append((f"{name} (pqstats adapter)", _EXTRA_COLOUR, ours("strict", name)))
-    for track in ("strict", "transfer", "zero-shot"):
+    for track in _TRACK_COLOURS:
         if not ok[(ok.track == track) & (ok.model == model)].empty:
             series.append((f"pqstats {model}, {track} track", _TRACK_COLOURS[track],
                            ours(track, model)))

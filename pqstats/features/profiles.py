@@ -28,6 +28,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
+from pqstats.knowledge.graph import canonical_symbols
+
 __all__ = ["SPACES", "GeneProfiles", "gene_profiles", "canonical_symbols"]
 
 #: Similarity space → knowledge-graph edge types (prefixes); None = all edge types.
@@ -72,25 +74,6 @@ class GeneProfiles:
 
 
 _MEMO: dict[tuple[int, str], GeneProfiles] = {}
-_SYMBOLS: dict[tuple[int, str], str] = {}
-
-
-def canonical_symbols(kg, names) -> np.ndarray:
-    """The knowledge graph's symbol for each name (outdated symbols and aliases resolve).
-
-    PerturbQA names some genes by symbols that NCBI has since replaced (``AARS`` is now
-    ``AARS1``); looking them up as-is would treat them as unknown to the graph. A name the
-    graph cannot resolve is kept unchanged. Label-free, and memoised per graph.
-    """
-    names = np.asarray(names, dtype=object)
-    uniq = pd.unique(names)
-    known = pd.Index(kg.genes)
-    todo = [n for n in uniq if (id(kg), n) not in _SYMBOLS and n not in known]
-    if todo:
-        for n, sym in zip(todo, kg.resolve_many(todo), strict=True):
-            _SYMBOLS[(id(kg), n)] = sym if sym is not None else n
-    lookup = {n: _SYMBOLS.get((id(kg), n), n) for n in uniq}
-    return np.array([lookup[n] for n in names], dtype=object)
 
 
 def gene_profiles(kg, space: str = "all") -> GeneProfiles:  # or TextProfiles for "text"

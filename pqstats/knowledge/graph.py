@@ -66,6 +66,8 @@ from pqstats.knowledge.symbols import SymbolMapper, load_symbol_mapper
 __all__ = [
     "KnowledgeGraph",
     "build_knowledge_graph",
+    "canonical_symbols",
+    "default_graph",
     "GRAPH_SOURCES",
     "DEFAULT_GRAPH_SOURCES",
     "EXCLUDE_ENV",
@@ -410,6 +412,27 @@ def default_bundle_dir() -> str | None:
     """
     folder = knowledge_dir()
     return None if folder is None else os.fspath(folder)
+
+
+_SYMBOLS: dict[tuple[int, str], str] = {}
+
+
+def canonical_symbols(kg: KnowledgeGraph, names) -> np.ndarray:
+    """The knowledge graph's symbol for each name (outdated symbols and aliases resolve).
+
+    PerturbQA names some genes by symbols that NCBI has since replaced (``AARS`` is now
+    ``AARS1``); looking them up as-is would treat them as unknown to the graph. A name the
+    graph cannot resolve is kept unchanged. Label-free, and memoised per graph.
+    """
+    names = np.asarray(names, dtype=object)
+    uniq = pd.unique(names)
+    known = pd.Index(kg.genes)
+    todo = [n for n in uniq if (id(kg), n) not in _SYMBOLS and n not in known]
+    if todo:
+        for n, sym in zip(todo, kg.resolve_many(todo), strict=True):
+            _SYMBOLS[(id(kg), n)] = sym if sym is not None else n
+    lookup = {n: _SYMBOLS.get((id(kg), n), n) for n in uniq}
+    return np.array([lookup[n] for n in names], dtype=object)
 
 
 _DEFAULT_GRAPH: KnowledgeGraph | None = None

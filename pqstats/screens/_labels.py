@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from pqstats._checks import check_float, check_fraction
+
 __all__ = ["LabelRule", "label_pairs", "split_perturbations"]
 
 #: Columns of a statistics table as :func:`label_pairs` takes it.
@@ -48,12 +50,11 @@ class LabelRule:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 0 < self.fdr < 1:
-            raise ValueError(f"fdr must be in (0, 1), not {self.fdr}")
-        if self.min_abs_log2fc < 0:
-            raise ValueError(f"min_abs_log2fc must be >= 0, not {self.min_abs_log2fc}")
-        if self.max_positives < 1 or self.negatives_per_positive < 1:
-            raise ValueError("max_positives and negatives_per_positive must be >= 1")
+        check_fraction(self.fdr, "fdr")
+        check_float(self.min_abs_log2fc, "min_abs_log2fc")
+        for name in ("max_positives", "negatives_per_positive"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
         if not self.fdr < self.negative_min_pvalue <= 1:
             raise ValueError(f"negative_min_pvalue must be in (fdr, 1], not "
                              f"{self.negative_min_pvalue}")

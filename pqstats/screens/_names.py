@@ -2,7 +2,7 @@
 
 The one place the import resolves names (perturbations and readout genes alike). It
 resolves them exactly as the models resolve perturbations of the built-in screens, with
-:func:`pqstats.features.profiles.canonical_symbols` does, on the default knowledge graph.
+:func:`pqstats.knowledge.graph.canonical_symbols` on the default knowledge graph.
 
 What is written to the tables:
 
@@ -31,16 +31,11 @@ _IDENTIFIER = re.compile(r"^(ENSG\d{11}(\.\d+)?|\d+)$")
 
 
 def _graph_symbols(names: list[str]) -> tuple[list[str], frozenset[str]]:
-    """The graph's symbol of each name (the name itself when unknown), and its genes: what
-    :func:`pqstats.features.profiles.canonical_symbols` gives the models, read from the
-    knowledge layer (screens sit below features)."""
-    from pqstats.knowledge.graph import default_graph
+    """The graph's symbol of each name (the name itself when unknown), and its genes."""
+    from pqstats.knowledge.graph import canonical_symbols, default_graph
 
     kg = default_graph()
-    known = frozenset(kg.genes)
-    todo = [n for n in names if n not in known]
-    resolved = dict(zip(todo, kg.resolve_many(todo), strict=True))
-    return [n if n in known else (resolved[n] or n) for n in names], known
+    return list(canonical_symbols(kg, names)), frozenset(kg.genes)
 
 
 def resolve_names(names: Iterable[str]) -> tuple[dict[str, str], dict[str, object]]:
