@@ -49,6 +49,7 @@ ablation: setup data
 
 select: setup data
 	$(BIN)/python benchmarks/model_selection.py
+	$(BIN)/python benchmarks/strict_selection.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data

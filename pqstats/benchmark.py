@@ -407,6 +407,9 @@ ABLATIONS: dict[str, dict] = {
     "without retrieval (graph relations only)": {"feature_groups": ("graph",)},
     "without graph relations": {"feature_groups": ("retrieval",)},
     "without gene smoothing": {"gene_weight": 0.0},
+    "smoothing over 20 genes, not 100": {"gene_neighbours": 20},
+    "with kernel ridge (bilinear) features added": {
+        "feature_groups": ("retrieval", "ridge", "graph")},
     "without GO space": {"spaces": ("ppi", "pathway", "all")},
     "without PPI space": {"spaces": ("go", "pathway", "all")},
     "without pathway space": {"spaces": ("go", "ppi", "all")},

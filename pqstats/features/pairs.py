@@ -7,6 +7,11 @@ Feature groups
     space (plain and gene-smoothed), their support, the predicted perturbation strength
     (kernel-weighted training positive rate of similar perturbations), the nearest
     training perturbation's similarity, and the gene's base rate.
+``ridge``
+    With ``retrieval``: the kernel ridge (bilinear) variant of the retrieval in each
+    space, ridge regression from knowledge profiles to response profiles
+    (:class:`~pqstats.features.retrieval.ResponseRetrieval`'s ``ridge``), with the
+    perturbation's strength predicted the same way.
 ``graph``
     :func:`~pqstats.features.graph_pairs.graph_pair_features`: direct relations of p and
     g in the knowledge graph (label-free).
@@ -45,7 +50,7 @@ from pqstats.features.transfer import TransferFeatures, response_profiles
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "graph", "embedding")
+FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding")
 
 _OOF_MEMO: dict[tuple, pd.DataFrame] = {}
 
@@ -72,7 +77,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     groups : sequence of str
         Feature groups to compute (:data:`FEATURE_GROUPS`).
     gene_neighbours, gene_weight, shrinkage
-        Passed to :class:`ResponseRetrieval`.
+        Passed to :class:`ResponseRetrieval` (``gene_neighbours`` = 100 chosen by grouped CV
+        on the training splits, ``results/strict_selection.md``).
+    ridge : float
+        ``lambda_r`` of the ``ridge`` group's kernel ridge.
     n_splits : int
         Folds (grouped by perturbation) for out-of-fold training features.
     dataset, task : str, optional
@@ -84,14 +92,16 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, spaces: Sequence[str] = ("go", "ppi", "pathway", "all"),
-                 groups: Sequence[str] = ("retrieval", "graph"), gene_neighbours: int = 20,
-                 gene_weight: float = 4.0, shrinkage: float = 1.0, n_splits: int = 5,
+                 groups: Sequence[str] = ("retrieval", "graph"), gene_neighbours: int = 100,
+                 gene_weight: float = 4.0, shrinkage: float = 1.0, ridge: float = 10.0,
+                 n_splits: int = 5,
                  dataset: str | None = None, task: str | None = None, track: str = "strict"):
         self.spaces = spaces
         self.groups = groups
         self.gene_neighbours = gene_neighbours
         self.gene_weight = gene_weight
         self.shrinkage = shrinkage
+        self.ridge = ridge
         self.n_splits = n_splits
         self.dataset = dataset
         self.task = task
@@ -101,6 +111,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         bad = [g for g in self.groups if g not in FEATURE_GROUPS]
         if bad or not self.groups:
             raise ValueError(f"unknown feature group(s) {bad}; choose from {FEATURE_GROUPS}")
+        if "ridge" in self.groups and "retrieval" not in self.groups:
+            raise ValueError("the 'ridge' feature group extends the retrieval: give it with "
+                             "'retrieval', e.g. groups=('retrieval', 'ridge', 'graph')")
         bad = [s for s in self.spaces if s not in SPACES]
         if bad:
             raise ValueError(f"unknown space(s) {bad}; choose from {', '.join(SPACES)}")
@@ -113,7 +126,8 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     def _retrieval(self) -> ResponseRetrieval:
         return ResponseRetrieval(self.profiles_,
                                  gene_neighbours=self.gene_neighbours,
-                                 gene_weight=self.gene_weight, shrinkage=self.shrinkage)
+                                 gene_weight=self.gene_weight, shrinkage=self.shrinkage,
+                                 ridge=self.ridge if "ridge" in self.groups else None)
 
     def fit(self, pairs: pd.DataFrame, y) -> PairFeaturizer:
         """Fit the retrieval on every training pair (for :meth:`transform`)."""
