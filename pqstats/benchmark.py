@@ -405,17 +405,16 @@ def run_benchmark(
 ABLATIONS: dict[str, dict] = {
     "full model": {},
     "without retrieval (graph relations only)": {"feature_groups": ("graph",)},
-    "without graph relations": {"feature_groups": ("retrieval",)},
+    "without graph relations": {"feature_groups": ("retrieval", "ridge")},
     "without gene smoothing": {"gene_weight": 0.0},
     "smoothing over 20 genes, not 100": {"gene_neighbours": 20},
-    "with kernel ridge (bilinear) features added": {
-        "feature_groups": ("retrieval", "ridge", "graph")},
+    "without kernel ridge (bilinear) features": {"feature_groups": ("retrieval", "graph")},
     "without GO space": {"spaces": ("ppi", "pathway", "all")},
     "without PPI space": {"spaces": ("go", "pathway", "all")},
     "without pathway space": {"spaces": ("go", "ppi", "all")},
     "without combined space": {"spaces": ("go", "ppi", "pathway")},
     "with SVD embeddings of p and g added": {
-        "feature_groups": ("retrieval", "graph", "embedding")},
+        "feature_groups": ("retrieval", "ridge", "graph", "embedding")},
     "with node2vec retrieval space added": {"spaces": ("go", "ppi", "pathway", "all",
                                                        "node2vec")},
 }

@@ -415,14 +415,15 @@ class KernelRidgeModel(PairClassifier):
     space : str
         Similarity space (see :data:`pqstats.features.SPACES`).
     ridge : float
-        Ridge penalty ``lambda_r`` (on the scale of the cosine kernel, whose diagonal is 1).
+        Ridge penalty ``lambda_r`` (on the scale of the cosine kernel, whose diagonal is 1;
+        100 chosen by grouped CV on the training splits, ``results/strict_selection.md``).
     gene_weight : float
         Weight of the smoothing over co-responding genes.
     gene_neighbours : int
         Co-responding genes each gene is smoothed over.
     """
 
-    def __init__(self, space: str = "all", ridge: float = 10.0, gene_weight: float = 1.0,
+    def __init__(self, space: str = "all", ridge: float = 100.0, gene_weight: float = 1.0,
                  gene_neighbours: int = 100):
         self.space = space
         self.ridge = ridge
@@ -457,7 +458,9 @@ class LogisticModel(_FeatureModel):
     C : float
         Inverse L2 regularisation strength.
     feature_groups : tuple of str
-        Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+        Groups from :data:`pqstats.features.FEATURE_GROUPS` (the kernel ridge group
+        ``ridge`` chosen by grouped CV on the training splits,
+        ``results/strict_selection.md``).
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float
@@ -471,7 +474,7 @@ class LogisticModel(_FeatureModel):
         Zero-shot: training pairs drawn from each other screen.
     """
 
-    def __init__(self, C: float = 0.1, feature_groups: tuple[str, ...] = ("retrieval", "graph"),
+    def __init__(self, C: float = 0.1, feature_groups: tuple[str, ...] = ("retrieval", "ridge", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, gene_neighbours: int = 100,
                  dataset: str | None = None, task: str | None = None, track: str = "strict",
@@ -508,7 +511,9 @@ class XGBoostModel(_FeatureModel):
     random_state : int
         Seed.
     feature_groups : tuple of str
-        Groups from :data:`pqstats.features.FEATURE_GROUPS`.
+        Groups from :data:`pqstats.features.FEATURE_GROUPS` (the kernel ridge group
+        ``ridge`` chosen by grouped CV on the training splits,
+        ``results/strict_selection.md``).
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float
@@ -525,7 +530,7 @@ class XGBoostModel(_FeatureModel):
     def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
                  subsample: float = 0.8, colsample_bytree: float = 0.8,
                  min_child_weight: float = 5.0, n_jobs: int = 1, random_state: int = 0,
-                 feature_groups: tuple[str, ...] = ("retrieval", "graph"),
+                 feature_groups: tuple[str, ...] = ("retrieval", "ridge", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, gene_neighbours: int = 100,
                  dataset: str | None = None, task: str | None = None, track: str = "strict",

@@ -78,8 +78,8 @@ SPACE_LABELS: dict[str, str] = {
 #: Gene-set libraries searched for the themes of a knockdown's responders by default.
 THEME_LIBRARIES: tuple[str, ...] = ("go_bp", "reactome", "hallmark")
 
-_RETRIEVAL_KINDS = ("retrieval_smooth", "retrieval_sharp", "retrieval", "support", "strength",
-                    "max_similarity")
+_RETRIEVAL_KINDS = ("retrieval_smooth", "retrieval_sharp", "retrieval", "ridge_smooth",
+                    "ridge_strength", "ridge", "support", "strength", "max_similarity")
 
 _MODELS: dict[str, model_registry.PairClassifier] = {}
 
@@ -323,6 +323,18 @@ def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
     if kind == "retrieval_sharp":
         return (f"under the knockdowns closest to {pert} by {where}, {gene} changed "
                 f"{'more' if v >= 0 else 'less'} often than its base rate ({v:+.3f})")
+    if kind == "ridge":
+        return (f"a ridge regression from knowledge profiles ({where}) to training responses "
+                f"predicts that {gene} changes {'more' if v >= 0 else 'less'} often than its "
+                f"base rate under {pert} ({v:+.3f})")
+    if kind == "ridge_smooth":
+        return (f"that ridge regression ({where}) predicts that genes responding like {gene} "
+                f"change {'more' if v >= 0 else 'less'} often than usual under {pert} "
+                f"({v:+.3f})")
+    if kind == "ridge_strength":
+        return (f"that ridge regression ({where}) predicts that {pert} changes "
+                f"{'more' if v >= 0 else 'fewer'} of the genes it measures than the average "
+                f"knockdown ({v:+.3f})")
     if kind == "support":
         return (f"similarity-weighted number of related training knockdowns that measured "
                 f"{gene} ({where}): {v:.2f}")
