@@ -14,11 +14,15 @@ from pqstats.features.profiles import GeneProfiles
 from pqstats.features.retrieval import ResponseRetrieval
 
 
-def _toy(seed: int = 0, n_train: int = 30, n_query: int = 6, n_genes: int = 8):
+def _toy(seed: int = 0, n_train: int = 30, n_query: int = 6, n_genes: int = 8,
+         signed: bool = False):
     rng = np.random.default_rng(seed)
     names = [f"P{i}" for i in range(n_train + n_query)]
-    mat = rng.random((len(names), 12)) * (rng.random((len(names), 12)) < 0.5)
-    mat[:, 0] += 0.1  # no empty profile
+    if signed:  # an embedding space: similarities may be negative
+        mat = rng.normal(size=(len(names), 12))
+    else:  # TF-IDF-like: sparse and non-negative
+        mat = rng.random((len(names), 12)) * (rng.random((len(names), 12)) < 0.5)
+        mat[:, 0] += 0.1  # no empty profile
     mat /= np.linalg.norm(mat, axis=1, keepdims=True)
     prof = GeneProfiles(space="toy", genes=pd.Index(names), matrix=sp.csr_matrix(mat))
     genes = [f"g{j}" for j in range(n_genes)]
@@ -29,11 +33,13 @@ def _toy(seed: int = 0, n_train: int = 30, n_query: int = 6, n_genes: int = 8):
     return prof, pairs, y, query, mat
 
 
+@pytest.mark.parametrize("signed", [False, True])
 @pytest.mark.parametrize("penalty", [0.5, 10.0])
-def test_dual_solution_equals_primal_ridge_from_profiles_to_responses(penalty):
+def test_dual_solution_equals_primal_ridge_from_profiles_to_responses(penalty, signed):
     """r_ridge(q, g) = x_q W with W the ridge regression of the residual responses R on the
-    training profiles P (sklearn's Ridge, no intercept): the dual solve is the same model."""
-    prof, pairs, y, query, mat = _toy()
+    training profiles P (sklearn's Ridge, no intercept): the dual solve is the same model,
+    also in a space with negative similarities (which the neighbours' weights clip)."""
+    prof, pairs, y, query, mat = _toy(signed=signed)
     r = ResponseRetrieval([prof], gene_weight=0.0, ridge=penalty).fit(pairs, y)
     feats = r.transform(query)
     rows = prof.genes.get_indexer(r.perts_)

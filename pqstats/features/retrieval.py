@@ -37,6 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.linalg import cho_factor, cho_solve
 from sklearn.preprocessing import normalize
 
 from pqstats.features.profiles import GeneProfiles
@@ -108,15 +109,17 @@ class ResponseRetrieval:
         self.gene_graph_ = normalize(g, norm="l1").tocsr()  # G: rows sum to 1
         self.train_rows_ = [prof.rows(self.perts_) for prof in self.profiles]
         if self.ridge is not None:
-            # dual kernel ridge: one solve per space for every gene's residual and the
-            # perturbation's mean residual (its strength) at once
+            # dual kernel ridge: the Cholesky factor of S + lambda_r I per space; transform
+            # solves for its queries only (far cheaper than solving for every gene here)
             mean_residual = self.residual_.sum(1) / np.maximum(mask.sum(1), 1.0)
-            targets = np.column_stack([self.residual_, mean_residual]).astype(np.float64)
-            self.ridge_coef_ = []
+            self.ridge_targets_ = np.column_stack([self.residual_, mean_residual])
+            self.ridge_factors_ = []
             for rows in self.train_rows_:
-                kernel = np.maximum(np.asarray((rows @ rows.T).todense(), dtype=np.float64), 0)
+                # P P^T itself (positive semi-definite), unclipped, unlike the neighbours'
+                # weights: an embedding space may have negative similarities
+                kernel = np.asarray((rows @ rows.T).todense(), dtype=np.float64)
                 kernel[np.diag_indices_from(kernel)] += float(self.ridge)
-                self.ridge_coef_.append(np.linalg.solve(kernel, targets).astype(np.float32))
+                self.ridge_factors_.append(cho_factor(kernel, lower=True))
         return self
 
     def feature_names(self) -> list[str]:
@@ -138,11 +141,12 @@ class ResponseRetrieval:
         seen = gi >= 0
         gi0 = np.maximum(gi, 0)
         out: dict[str, np.ndarray] = {}
-        coefs = getattr(self, "ridge_coef_", [None] * len(self.profiles))
-        for prof, train_rows, coef in zip(self.profiles, self.train_rows_, coefs, strict=True):
+        factors = getattr(self, "ridge_factors_", [None] * len(self.profiles))
+        for prof, train_rows, factor in zip(self.profiles, self.train_rows_, factors,
+                                            strict=True):
             s = prof.space
-            sim = np.asarray((prof.rows(query) @ train_rows.T).todense(), dtype=np.float32)
-            np.maximum(sim, 0.0, out=sim)
+            raw = np.asarray((prof.rows(query) @ train_rows.T).todense(), dtype=np.float32)
+            sim = np.maximum(raw, 0.0)
             support = sim @ self.mask_
             score = (sim @ self.residual_) / (support + self.shrinkage)
             smooth = score + self.gene_weight * (self.gene_graph_ @ score.T).T  # r + w r G^T
@@ -157,8 +161,9 @@ class ResponseRetrieval:
                 weight + self.shrinkage)
             out[f"{s}_strength"] = strength[qi]
             out[f"{s}_max_similarity"] = sim.max(1, initial=0.0)[qi]
-            if coef is not None:
-                pred = sim @ coef
+            if factor is not None:  # s(p, .) (S + lambda_r I)^-1 R, S symmetric
+                weights = cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32)
+                pred = weights @ self.ridge_targets_
                 ridge = pred[:, :-1]
                 ridge_smooth = ridge + self.gene_weight * (self.gene_graph_ @ ridge.T).T
                 out[f"{s}_ridge"] = np.where(seen, ridge[qi, gi0], 0.0)
