@@ -19,8 +19,9 @@ import pandas as pd
 
 from pqstats import models
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
+from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import grid_search
-from pqstats.screens import available_screens, get_screen, load_pairs
+from pqstats.screens import load_pairs
 
 GRIDS = {
     "knn_retrieval": {"gene_weight": [0.0, 1.0, 4.0]},
@@ -32,10 +33,7 @@ OUT = Path("results")
 
 def main() -> None:
     rows = []
-    # the PerturbQA screens available here (the offline mirror lacks Jurkat)
-    datasets = [name for name, why in available_screens("de").items()
-                if why is None and get_screen(name).builtin]
-    for dataset in datasets:
+    for dataset in available_builtin_screens():
         for task in ("de", "dir"):
             train = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
             for name, grid in GRIDS.items():

@@ -1,7 +1,7 @@
 """Strict-track choices by grouped cross-validation on the TRAINING splits only.
 
 Two choices are made here, for every available PerturbQA screen and both tasks, with
-3-fold CV grouped by perturbation (:func:`pqstats.evaluation.grid_search`; test labels
+3-fold CV grouped by perturbation (:func:`pqstats.evaluation.cross_validate`; test labels
 are never read):
 
 * ``gene_neighbours`` of the retrieval's smoothing over co-responding genes (20 or 100),
@@ -23,8 +23,9 @@ import pandas as pd
 
 from pqstats import models
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
+from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import cross_validate
-from pqstats.screens import available_screens, get_screen, load_pairs
+from pqstats.screens import load_pairs
 
 OUT = Path("results")
 #: (models, settings): the models of a group share each setting's out-of-fold features
@@ -40,18 +41,20 @@ GROUPS = [
 MODELS = [m for names, _ in GROUPS for m in names]
 
 
+def _word(value) -> str:
+    """A parameter value as the tables show it: groups joined by +, floats without .0."""
+    if isinstance(value, tuple):
+        return "+".join(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _setting(params: dict) -> str:
-    return ", ".join(f"{k}={'+'.join(v) if isinstance(v, tuple) else v:g}"
-                     if isinstance(v, float) else
-                     f"{k}={'+'.join(v) if isinstance(v, tuple) else v}"
-                     for k, v in params.items())
+    return ", ".join(f"{k}={_word(v)}" for k, v in params.items())
 
 
 def main() -> None:
     rows = []
-    datasets = [name for name, why in available_screens("de").items()
-                if why is None and get_screen(name).builtin]
-    for dataset in datasets:
+    for dataset in available_builtin_screens():
         for task in ("de", "dir"):
             train = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
             for names, settings in GROUPS:

@@ -45,6 +45,7 @@ __all__ = [
     "cached_scores",
     "run_benchmark",
     "ABLATIONS",
+    "available_builtin_screens",
     "run_ablation",
     "ablation_markdown",
     "results_markdown",
@@ -420,6 +421,17 @@ ABLATIONS: dict[str, dict] = {
 }
 
 
+def available_builtin_screens() -> list[str]:
+    """The PerturbQA (built-in) screens whose DE table loads here, in registry order.
+
+    The default screens of the ablation and of model selection (an imported screen never
+    changes what they mean; the offline mirror lacks Jurkat).
+    """
+    builtin = {s.name for s in list_screens(user=False)}
+    return [name for name, why in available_screens("de").items()
+            if why is None and name in builtin]
+
+
 def run_ablation(
     datasets: Sequence[str] | None = None,
     tasks: Sequence[str] = TASKS,
@@ -442,9 +454,7 @@ def run_ablation(
     """
     ablations = ABLATIONS if ablations is None else ablations
     if datasets is None:
-        builtin = {s.name for s in list_screens(user=False)}
-        datasets = [name for name, why in available_screens("de").items()
-                    if why is None and name in builtin]
+        datasets = available_builtin_screens()
     datasets, tasks = ([x] if isinstance(x, str) else list(x) for x in (datasets, tasks))
     for kind, chosen in (("screen", datasets), ("task", tasks)):
         if not chosen:

@@ -474,7 +474,8 @@ class LogisticModel(_FeatureModel):
         Zero-shot: training pairs drawn from each other screen.
     """
 
-    def __init__(self, C: float = 0.1, feature_groups: tuple[str, ...] = ("retrieval", "ridge", "graph"),
+    def __init__(self, C: float = 0.1,
+                 feature_groups: tuple[str, ...] = ("retrieval", "ridge", "graph"),
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, gene_neighbours: int = 100,
                  dataset: str | None = None, task: str | None = None, track: str = "strict",

@@ -111,8 +111,7 @@ class ResponseRetrieval:
         if self.ridge is not None:
             # dual kernel ridge: the Cholesky factor of S + lambda_r I per space; transform
             # solves for its queries only (far cheaper than solving for every gene here)
-            mean_residual = self.residual_.sum(1) / np.maximum(mask.sum(1), 1.0)
-            self.ridge_targets_ = np.column_stack([self.residual_, mean_residual])
+            self.mean_residual_ = self.residual_.sum(1) / np.maximum(mask.sum(1), 1.0)
             self.ridge_factors_ = []
             for rows in self.train_rows_:
                 # P P^T itself (positive semi-definite), unclipped, unlike the neighbours'
@@ -163,11 +162,10 @@ class ResponseRetrieval:
             out[f"{s}_max_similarity"] = sim.max(1, initial=0.0)[qi]
             if factor is not None:  # s(p, .) (S + lambda_r I)^-1 R, S symmetric
                 weights = cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32)
-                pred = weights @ self.ridge_targets_
-                ridge = pred[:, :-1]
+                ridge = weights @ self.residual_
                 ridge_smooth = ridge + self.gene_weight * (self.gene_graph_ @ ridge.T).T
                 out[f"{s}_ridge"] = np.where(seen, ridge[qi, gi0], 0.0)
                 out[f"{s}_ridge_smooth"] = np.where(seen, ridge_smooth[qi, gi0], 0.0)
-                out[f"{s}_ridge_strength"] = pred[qi, -1]
+                out[f"{s}_ridge_strength"] = (weights @ self.mean_residual_)[qi]
         out["gene_rate"] = np.where(seen, self.gene_rate_[gi0], self.base_rate_)
         return pd.DataFrame(out, index=pairs.index)[self.feature_names()]
