@@ -33,11 +33,14 @@ test: setup data
 # whole target within 10 minutes on 2 cores), and the report redrawn with them
 CURVE_LINES ?= k562 rpe1 hepg2
 CURVE_ARGS  ?= --task dir --model logistic --sizes 0,30,100,all --repeats 2
+# (screens and curves run two at a time, one process each: same numbers as one at a time)
+BENCH_JOBS  ?= 2
 benchmark: setup data
-	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --no-figures
-	for line in $(CURVE_LINES); do \
-	  $(BIN)/pqstats learning-curve --dataset $$line $(CURVE_ARGS) \
-	    --out results/learning_curve/$$line-dir || exit 1; done
+	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --no-figures \
+	  --n-jobs $(BENCH_JOBS)
+	printf '%s\n' $(CURVE_LINES) | xargs -P $(BENCH_JOBS) -I LINE \
+	  $(BIN)/pqstats learning-curve --dataset LINE $(CURVE_ARGS) \
+	    --out results/learning_curve/LINE-dir
 	$(BIN)/pqstats report --out results
 
 # redraw results/benchmark.md and the figures from results/ (no refitting)
@@ -50,6 +53,7 @@ ablation: setup data
 select: setup data
 	$(BIN)/python benchmarks/model_selection.py
 	$(BIN)/python benchmarks/strict_selection.py
+	$(BIN)/python benchmarks/zero_shot_selection.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data

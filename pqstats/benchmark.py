@@ -302,6 +302,33 @@ def _refuse_unlabelled(datasets: Sequence[str]) -> None:
                 get_screen(name), "labelled test pairs to score"))
 
 
+def _screen_cells(dataset: str, tasks: Sequence[str], tracks: Sequence[str],
+                  models: Sequence[str], n_boot: int, cache: bool, keep_scores: bool,
+                  seeds: int, bar=None) -> tuple[list[dict], dict]:
+    """Every cell of one screen: its rows and (when ``keep_scores``) its first-seed scores."""
+    rows: list[dict] = []
+    kept: dict | None = {} if keep_scores else None
+    for task in tasks:
+        try:
+            pairs = load_pairs(dataset, task)
+        except DataUnavailableError as err:
+            for track in tracks:
+                rows.append({"dataset": dataset, "task": task, "track": track,
+                             "model": "", "note": f"unavailable: {err.summary}"})
+                if bar is not None:
+                    bar.update(len(models))
+            continue
+        for track in tracks:
+            for model_name in models:
+                if bar is not None:
+                    bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
+                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache,
+                                  kept, seeds))
+                if bar is not None:
+                    bar.update(1)
+    return rows, kept or {}
+
+
 def run_benchmark(
     datasets: Sequence[str] | None = None,
     tasks: Sequence[str] = TASKS,
@@ -312,6 +339,7 @@ def run_benchmark(
     cache: bool = True,
     scores_out: dict | None = None,
     seeds: int = DEFAULT_SEEDS,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Fit and score every model on every dataset x task x track.
 
@@ -347,6 +375,10 @@ def run_benchmark(
         e.g. for the ROC curves of :func:`pqstats.report.write_report`.
     seeds : int
         Seeds per model with a ``random_state`` (at least 1).
+    n_jobs : int
+        Screens run at once, each in its own process (loky); the rows, and every score,
+        are the same as with 1 (each cell is fitted exactly as it would be alone). The
+        progress bar then moves a screen at a time.
 
     Returns
     -------
@@ -379,26 +411,31 @@ def run_benchmark(
     from pqstats.knowledge.graph import default_graph_sources
 
     default_graph_sources()  # a bad $PQSTATS_EXCLUDE_SOURCES stops here, before any fit
-    rows: list[dict] = []
-    cells = [(d, t) for d in datasets for t in tasks]
-    bar = tqdm(total=len(cells) * len(tracks) * len(models), desc="benchmark",
+    n_jobs = check_int(n_jobs, "n_jobs")
+    bar = tqdm(total=len(datasets) * len(tasks) * len(tracks) * len(models), desc="benchmark",
                disable=not progress, unit="cell")
-    for dataset, task in cells:
-        try:
-            pairs = load_pairs(dataset, task)
-        except DataUnavailableError as err:
-            for track in tracks:
-                rows.append({"dataset": dataset, "task": task, "track": track,
-                             "model": "", "note": f"unavailable: {err.summary}"})
-                bar.update(len(models))
-            continue
-        for track in tracks:
-            for model_name in models:
-                bar.set_postfix_str(f"{dataset}/{task}/{track}/{model_name}")
-                rows.append(_cell(model_name, dataset, task, track, pairs, n_boot, cache,
-                                  scores_out, seeds))
-                bar.update(1)
+    args = (tasks, tracks, models, n_boot, cache, scores_out is not None, seeds)
+    if n_jobs == 1 or len(datasets) == 1:
+        done = [_screen_cells(d, *args, bar=bar) for d in datasets]
+    else:
+        from joblib import Parallel, delayed
+
+        from pqstats.features.pairs import load_graph
+
+        load_graph()  # parsed and cached once, not once per worker
+        jobs = Parallel(n_jobs=min(n_jobs, len(datasets)), backend="loky",
+                        return_as="generator")(
+            delayed(_screen_cells)(d, *args) for d in datasets)
+        done = []
+        for rows, kept in jobs:
+            done.append((rows, kept))
+            bar.update(len(tasks) * len(tracks) * len(models))
+            bar.set_postfix_str(rows[0]["dataset"])
     bar.close()
+    rows = [row for screen_rows, _ in done for row in screen_rows]
+    if scores_out is not None:
+        for _, kept in done:
+            scores_out.update(kept)
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 

@@ -87,7 +87,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     scores: dict = {}
     results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
                             tracks=args.track, n_boot=args.n_boot, progress=not args.json,
-                            cache=not args.no_cache, scores_out=scores, seeds=args.seeds)
+                            cache=not args.no_cache, scores_out=scores, seeds=args.seeds,
+                            n_jobs=args.n_jobs)
     if not args.no_oracles:  # their own file, read by the report: never benchmark rows
         from pathlib import Path
 
@@ -204,6 +205,8 @@ def _add_benchmark(sub) -> None:
     p.add_argument("--seeds", type=positive_int, default=5,
                    help="seeds per learned model with a random_state (cell = their mean, "
                         "auroc_sd their spread; deterministic models run once)")
+    p.add_argument("--n-jobs", type=positive_int, default=1,
+                   help="screens run at once, one process each (same results as 1)")
     p.add_argument("--no-oracles", action="store_true",
                    help="skip the oracle headroom rows (oracles.csv)")
     p.add_argument("--ablation", action="store_true",

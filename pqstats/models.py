@@ -315,7 +315,8 @@ class _FeatureModel(PairClassifier):
         if self.track == ZERO_SHOT:
             self.featurizer_ = self._zero_shot_featurizer().fit()
             features, y, _ = self.featurizer_.training_set()
-            self.feature_names_ = list(features.columns)
+            self.feature_names_ = self.featurizer_.model_columns()
+            features = features[self.feature_names_]
             self.classifier_ = self._make_classifier().fit(features.to_numpy(np.float32), y)
             return
         self.featurizer_ = self._featurizer()

@@ -36,6 +36,25 @@ def test_benchmark_rows_and_unavailable_dataset(tmp_path):
     assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries
 
 
+@pytest.mark.integration
+def test_benchmark_screens_in_parallel_give_the_same_rows_and_scores():
+    # two screens in two processes: the same cells, in the same order, with the same
+    # scores (a deterministic and a seeded model; seconds aside), as one after the other
+    kw = {"datasets": ["k562_set", "jurkat", "rpe1"], "tasks": ["dir"],
+          "models": ["gene_frequency", "random"], "n_boot": 50, "progress": False,
+          "seeds": 2, "cache": False}
+    one, two = {}, {}
+    serial = run_benchmark(scores_out=one, **kw)
+    parallel = run_benchmark(scores_out=two, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(serial.drop(columns="seconds"),
+                                  parallel.drop(columns="seconds"))
+    assert one.keys() == two.keys() and len(one) == 4  # 2 available screens x 2 models
+    for key, scores in one.items():
+        assert (scores == two[key]).all()
+    with pytest.raises(ValueError, match="n_jobs"):
+        run_benchmark(n_jobs=0, **kw)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"datasets": ["k563"]}, r"unknown screen 'k563'; did you mean k562\?"),
     ({"tasks": ["up"]}, r"unknown task"),

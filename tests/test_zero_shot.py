@@ -91,6 +91,21 @@ def test_zero_shot_pair_score_alone_equals_score_with_whole_test_set():
     assert set(model.featurizer_.sources_) == {"k562", "rpe1"}  # other studies only
 
 
+@pytest.mark.integration
+def test_zero_shot_model_reads_the_chosen_kinds_and_the_graph_relations():
+    from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES
+
+    model = models.get_for("logistic", TARGET, "dir", "zero-shot", **FAST)
+    model.fit(pd.DataFrame({"pert": [], "gene": []}), np.array([], dtype=int))
+    assert model.feature_names_ == [
+        "zs_self_retrieval", "zs_self_retrieval_smooth", "zs_self_strength",
+        "zs_pathway_retrieval", "zs_pathway_retrieval_smooth", "zs_pathway_strength",
+        *GRAPH_PAIR_FEATURES]
+    assert model.classifier_[-1].coef_.shape == (1, len(model.feature_names_))
+    with pytest.raises(ValueError, match=r"unknown zero-shot feature\(s\) \['zs_self_shiny'"):
+        model.featurizer_.model_columns(("shiny",))
+
+
 def test_zero_shot_model_refuses_target_labels():
     model = models.get_for("logistic", TARGET, "dir", "zero-shot")
     pairs = pd.DataFrame({"pert": ["A"], "gene": ["B"]})

@@ -42,7 +42,13 @@ from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import transfer_sources
 from pqstats.screens import load_pairs, readout_members
 
-__all__ = ["ZeroShotFeaturizer", "zero_shot_sources"]
+__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "zero_shot_sources"]
+
+#: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
+#: strength, plus the graph relations (chosen with each cell line held out, on training
+#: splits only, ``results/zero_shot_selection.md``: the sharpened retrieval, the maximum
+#: similarity, the gene's rate and the source counts did not transfer across screens)
+ZERO_SHOT_MODEL_KINDS = ("retrieval", "retrieval_smooth", "strength")
 
 # per process: a source's fitted retrieval and a target's training set do not depend on
 # the model that uses them (logistic and xgboost share them in the benchmark)
@@ -146,6 +152,18 @@ class ZeroShotFeaturizer:
             names += GRAPH_PAIR_FEATURES
         return names
 
+    def model_columns(self, kinds: Sequence[str] = ZERO_SHOT_MODEL_KINDS) -> list[str]:
+        """The columns of :meth:`transform` a learned model reads: ``zs_{space}_{kind}``
+        for each space and kind, then the graph relations (when ``graph``)."""
+        names = self.feature_names()
+        chosen = [f"zs_{space}_{kind}" for space in ("self", *self.spaces) for kind in kinds]
+        unknown = [c for c in chosen if c not in names]
+        if unknown:
+            raise ValueError(f"unknown zero-shot feature(s) {unknown}; the featuriser "
+                             f"makes {', '.join(names)}")
+        graph = [c for c in names if not c.startswith("zs_")]
+        return chosen + graph
+
     def _source_features(self, src: str, pairs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         """One source's features of ``pairs`` (canonical names) and whether it measured g."""
         r = self.retrievals_[src]
@@ -246,3 +264,4 @@ class ZeroShotFeaturizer:
             _TRAINING_SETS.pop(next(iter(_TRAINING_SETS)))
         _TRAINING_SETS[key] = out
         return out[0].copy(), out[1].copy(), out[2].copy()
+
