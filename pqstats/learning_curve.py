@@ -153,9 +153,14 @@ def plot_learning_curve(curves: dict[str, pd.DataFrame], path: str | Path, title
     import matplotlib.pyplot as plt
 
     n = max(len(curves), 1)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.2), squeeze=False, sharey=True)
+    ncols = min(n, 3)  # rows of three panels
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows),
+                             squeeze=False, sharey=True)
+    for ax in axes.flat[len(curves):]:
+        ax.set_visible(False)
     colours = {"strict": "#4c72b0", "transfer": "#dd8452", "zero-shot": "#55a868"}
-    for ax, (label, curve) in zip(axes[0], curves.items(), strict=False):
+    for ax, (label, curve) in zip(axes.flat, curves.items(), strict=False):
         sizes = [s for s in dict.fromkeys(curve["size"].astype(str))]
         n_all = None
         xs = {s: (int(s) if s != "all" else None) for s in sizes}
@@ -179,7 +184,8 @@ def plot_learning_curve(curves: dict[str, pd.DataFrame], path: str | Path, title
         ax.set_xticks(list(xs.values()), [s for s in xs], fontsize=7)
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("target training perturbations")
-    axes[0][0].set_ylabel("per-gene AUROC (test)")
+    for row in axes:
+        row[0].set_ylabel("per-gene AUROC (test)")
     axes[0][0].legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
