@@ -362,6 +362,8 @@ def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
         "pert_in_graph": (f"{pert} is in the knowledge graph" if v > 0 else
                           f"{pert} is not in the knowledge graph"),
         "pert_is_member": f"share of the programme's genes that are {pert} itself: {v:.2f}",
+        "zero_shot_logit": (f"the zero-shot model (other studies' screens only) gives "
+                            f"{pert} → {gene} a probability of {1 / (1 + np.exp(-v)):.0%}"),
     }
     return sentences.get(name, f"{name} = {v:.3g}")
 

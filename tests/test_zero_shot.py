@@ -106,6 +106,22 @@ def test_zero_shot_model_reads_the_chosen_kinds_and_the_graph_relations():
         model.featurizer_.model_columns(("shiny",))
 
 
+@pytest.mark.integration
+def test_zero_shot_logit_feature_is_the_zero_shot_track_logistic_model():
+    # the transfer track's zero_shot_logit is exactly the logistic model of the zero-shot
+    # track (which the poisoning test above shows reads no label of the target)
+    from scipy.special import expit
+
+    model = models.get_for("logistic", TARGET, "dir", "zero-shot", **FAST)
+    model.fit(pd.DataFrame({"pert": [], "gene": []}), np.array([], dtype=int))
+    test = load_pairs(TARGET, "dir").query("split == 'test'")[["pert", "gene"]]
+    logit = zero_shot.ZeroShotLogit(TARGET, "dir", spaces=("pathway",),
+                                    max_rows_per_source=3000).fit().transform(test)
+    assert list(logit.columns) == ["zero_shot_logit"] and logit.index.equals(test.index)
+    np.testing.assert_allclose(expit(logit["zero_shot_logit"].to_numpy(np.float64)),
+                               model.score_pairs(test), rtol=0, atol=1e-5)  # float32
+
+
 def test_zero_shot_model_refuses_target_labels():
     model = models.get_for("logistic", TARGET, "dir", "zero-shot")
     pairs = pd.DataFrame({"pert": ["A"], "gene": ["B"]})

@@ -22,7 +22,9 @@ Feature groups
 On the transfer track (``track="transfer"`` with ``dataset`` and ``task`` set), the
 retrieval also runs in the response-profile spaces of other screens
 (:func:`~pqstats.features.transfer.response_profiles`), and the
-:class:`~pqstats.features.transfer.TransferFeatures` are added.
+:class:`~pqstats.features.transfer.TransferFeatures` are added, with the zero-shot
+model's logit of the pair (:class:`~pqstats.features.zero_shot.ZeroShotLogit`, which
+reads no label of the screen), so a fit on a small pilot can lean on the other screens.
 
 Honest fitting
 --------------
@@ -47,6 +49,7 @@ from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import SPACES, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import TransferFeatures, response_profiles
+from pqstats.features.zero_shot import ZeroShotLogit
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "load_graph"]
 
@@ -142,6 +145,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             self.retrieval_ = self._retrieval().fit(canon, np.asarray(y))
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
+            self.zero_shot_ = ZeroShotLogit(self.dataset, self.task).fit()
         perts = pd.Index(canon["pert"].unique())
         self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
         return self
@@ -172,6 +176,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             parts.append(pair_embedding_features(emb, pairs, self._members()))
         if self.track == "transfer":
             parts.append(self.transfer_.transform(pairs))
+            parts.append(self.zero_shot_.transform(pairs))
         return parts
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:

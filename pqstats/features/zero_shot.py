@@ -40,9 +40,10 @@ from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import transfer_sources
+from pqstats.knowledge.graph import default_graph as load_graph
 from pqstats.screens import load_pairs, readout_members
 
-__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "zero_shot_sources"]
+__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit", "zero_shot_sources"]
 
 #: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
 #: strength, plus the graph relations (chosen with each cell line held out, on training
@@ -113,8 +114,6 @@ class ZeroShotFeaturizer:
 
     def fit(self) -> ZeroShotFeaturizer:
         """Fit one retrieval per available source screen on its training split."""
-        from pqstats.features.pairs import load_graph
-
         kg = load_graph()
         knowledge = [gene_profiles(kg, s) for s in self.spaces]
         self.sources_ = zero_shot_sources(self.dataset, self.task)
@@ -180,8 +179,6 @@ class ZeroShotFeaturizer:
         return pd.DataFrame(out), measured, screened
 
     def _gene_level(self, pairs: pd.DataFrame, exclude: str | None) -> pd.DataFrame:
-        from pqstats.features.pairs import load_graph
-
         kg = load_graph()
         canon = pd.DataFrame({"pert": canonical_symbols(kg, pairs["pert"].to_numpy()),
                               "gene": pairs["gene"].to_numpy()})
@@ -224,8 +221,6 @@ class ZeroShotFeaturizer:
             feats = self._gene_level(key, exclude)
         feats = feats.set_axis(pairs.index)
         if self.graph:
-            from pqstats.features.pairs import load_graph
-
             graph = graph_pair_features(load_graph(), pairs, members=members)
             feats = pd.concat([feats, graph], axis=1)
         return feats[self.feature_names()].astype(np.float32)
@@ -265,3 +260,69 @@ class ZeroShotFeaturizer:
         _TRAINING_SETS[key] = out
         return out[0].copy(), out[1].copy(), out[2].copy()
 
+
+
+_LOGITS: dict[tuple, object] = {}
+
+
+class ZeroShotLogit:
+    """The zero-shot logistic model's logit of each pair, as one transfer-track feature.
+
+    It is the model of the zero-shot track (``logistic``: a standardised L2 logistic
+    regression on :meth:`ZeroShotFeaturizer.model_columns`, fitted on the other studies'
+    training pairs), so it reads no label of ``dataset``: training rows of the target get
+    it in-sample without leakage. On the transfer track it lets a fit on a small pilot
+    start from what the other screens say (chosen by CV on training splits:
+    ``benchmarks/few_shot_selection.py``).
+
+    Parameters
+    ----------
+    dataset, task : str
+        The target screen and task.
+    C : float
+        Inverse L2 strength of the logistic regression.
+    **featurizer : dict
+        Passed to :class:`ZeroShotFeaturizer` (``spaces``, ``max_rows_per_source``, ...).
+    """
+
+    def __init__(self, dataset: str, task: str, C: float = 0.1, **featurizer) -> None:
+        self.dataset = dataset
+        self.task = task
+        self.C = C
+        self.featurizer = featurizer
+
+    def fit(self) -> ZeroShotLogit:
+        """Fit (or reuse, per process) the zero-shot logistic model.
+
+        With fewer than two other screens available there is nothing to learn from: the
+        feature is then 0 for every pair (``fitted_`` False), which no model can use.
+        """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self.featurizer_ = ZeroShotFeaturizer(self.dataset, self.task, **self.featurizer).fit()
+        self.fitted_ = len(self.featurizer_.sources_) >= 2
+        if not self.fitted_:
+            return self
+        key = (self.dataset, self.task, tuple(self.featurizer_.sources_),
+               *self.featurizer_._key, float(self.C))
+        if key not in _LOGITS:
+            features, labels, _ = self.featurizer_.training_set()
+            cols = self.featurizer_.model_columns()
+            clf = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+            if len(_LOGITS) >= 4:
+                _LOGITS.pop(next(iter(_LOGITS)))
+            _LOGITS[key] = clf.fit(features[cols].to_numpy(np.float32), labels)
+        self.classifier_ = _LOGITS[key]
+        return self
+
+    def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """``zero_shot_logit`` of each pair (index of ``pairs``)."""
+        if not self.fitted_:
+            return pd.DataFrame({"zero_shot_logit": np.zeros(len(pairs), np.float32)},
+                                index=pairs.index)
+        feats = self.featurizer_.transform(pairs[["pert", "gene"]])
+        logit = self.classifier_.decision_function(
+            feats[self.featurizer_.model_columns()].to_numpy(np.float32))
+        return pd.DataFrame({"zero_shot_logit": logit.astype(np.float32)}, index=pairs.index)
