@@ -15,25 +15,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import PairFeaturizer
+from pqstats.models import LogisticModel
 from pqstats.screens import get_screen, load_pairs
 
 OUT = "results"
 SIZES = (30, 100, 300)
 DRAWS = 2
 VALIDATION_ROWS = 40000  # a seeded draw of the held-out perturbations' pairs
-
-
-def _logistic():
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    # the transfer-track logistic model's classifier (pqstats.models.LogisticModel)
-    return make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
 
 
 def main() -> None:
@@ -62,7 +55,8 @@ def main() -> None:
                     for name, cols in (
                             ("without", [c for c in fit.columns if c != "zero_shot_logit"]),
                             ("with", list(fit.columns))):
-                        clf = _logistic().fit(fit[cols].to_numpy(np.float32), pilot["label"])
+                        clf = standardised_logistic(LogisticModel().C)  # its default
+                        clf.fit(fit[cols].to_numpy(np.float32), pilot["label"])
                         scores = clf.predict_proba(held_features[cols].to_numpy(np.float32))
                         row[f"transfer_{name}_zero_shot_logit"] = auc_per_gene(
                             held, scores[:, 1])

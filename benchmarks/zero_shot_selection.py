@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene
@@ -61,8 +59,7 @@ def main() -> None:
             for name, (kinds, graph) in SUBSETS.items():
                 cols = _columns(zs, kinds, graph)
                 for C in (0.1, 0.01):
-                    clf = make_pipeline(StandardScaler(),
-                                        LogisticRegression(C=C, max_iter=2000))
+                    clf = standardised_logistic(C)
                     clf.fit(features[cols].to_numpy(np.float32), labels)
                     scores = clf.predict_proba(held_out[cols].to_numpy(np.float32))[:, 1]
                     rows.append({"task": task, "held_out": line, "features": name, "C": C,

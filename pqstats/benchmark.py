@@ -427,10 +427,10 @@ def run_benchmark(
                         return_as="generator")(
             delayed(_screen_cells)(d, *args) for d in datasets)
         done = []
-        for rows, kept in jobs:
-            done.append((rows, kept))
+        for screen_rows, kept in jobs:
+            done.append((screen_rows, kept))
             bar.update(len(tasks) * len(tracks) * len(models))
-            bar.set_postfix_str(rows[0]["dataset"])
+            bar.set_postfix_str(screen_rows[0]["dataset"])
     bar.close()
     rows = [row for screen_rows, _ in done for row in screen_rows]
     if scores_out is not None:

@@ -492,11 +492,9 @@ class LogisticModel(_FeatureModel):
         self.track = track
 
     def _make_classifier(self):
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        from pqstats._estimators import standardised_logistic
 
-        return make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+        return standardised_logistic(self.C)
 
 
 @register("xgboost", "gradient-boosted trees (XGBoost, hist) on retrieval + graph features")

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from pqstats._estimators import standardised_logistic
 from pqstats._fetch import DataUnavailableError
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
@@ -261,16 +262,16 @@ class ZeroShotFeaturizer:
         return out[0].copy(), out[1].copy(), out[2].copy()
 
 
-
 _LOGITS: dict[tuple, object] = {}
 
 
 class ZeroShotLogit:
     """The zero-shot logistic model's logit of each pair, as one transfer-track feature.
 
-    It is the model of the zero-shot track (``logistic``: a standardised L2 logistic
-    regression on :meth:`ZeroShotFeaturizer.model_columns`, fitted on the other studies'
-    training pairs), so it reads no label of ``dataset``: training rows of the target get
+    It is the model of the zero-shot track (``logistic``:
+    :func:`~pqstats._estimators.standardised_logistic` on
+    :meth:`ZeroShotFeaturizer.model_columns`, fitted on the other studies' training
+    pairs), so it reads no label of ``dataset``: training rows of the target get
     it in-sample without leakage. On the transfer track it lets a fit on a small pilot
     start from what the other screens say (chosen by CV on training splits:
     ``benchmarks/few_shot_selection.py``).
@@ -297,10 +298,6 @@ class ZeroShotLogit:
         With fewer than two other screens available there is nothing to learn from: the
         feature is then 0 for every pair (``fitted_`` False), which no model can use.
         """
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
         self.featurizer_ = ZeroShotFeaturizer(self.dataset, self.task, **self.featurizer).fit()
         self.fitted_ = len(self.featurizer_.sources_) >= 2
         if not self.fitted_:
@@ -310,7 +307,7 @@ class ZeroShotLogit:
         if key not in _LOGITS:
             features, labels, _ = self.featurizer_.training_set()
             cols = self.featurizer_.model_columns()
-            clf = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+            clf = standardised_logistic(self.C)
             if len(_LOGITS) >= 4:
                 _LOGITS.pop(next(iter(_LOGITS)))
             _LOGITS[key] = clf.fit(features[cols].to_numpy(np.float32), labels)
