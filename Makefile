@@ -7,10 +7,13 @@ ifneq ($(wildcard ../shared/perturbqa),)
 export PQSTATS_MIRROR ?= $(abspath ../shared)
 endif
 export MPLBACKEND ?= Agg
-# The llm extra compiles llama.cpp from source. Build only what pqstats loads: the multimodal
-# (llava / mtmd) library is never used and is about a third of the objects. A CMAKE_ARGS of
-# your own (e.g. for a GPU) replaces this.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# The llm extra compiles llama.cpp from source, for this CPU. Build only what pqstats loads:
+# the multimodal (llava / mtmd) library is never used and is about a third of the objects.
+# Leave out ggml's AMX kernels: on Sapphire Rapids-class CPUs, in VMs in particular, they die
+# of a general protection fault at the first token (llama.cpp #20824, #26954), and the AVX-512
+# kernels serve a 270M model as fast. A CMAKE_ARGS of your own (e.g. for a GPU) replaces this.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
 
 .PHONY: setup data test benchmark report ablation select gse-select bench lint clean llm-demo
 
@@ -19,7 +22,9 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,text,dask,ray,llm]'
+	# no pip cache: a llama.cpp wheel cached from another CPU or other CMAKE_ARGS would be
+	# reused as it is
+	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev,text,dask,ray,llm]'
 	touch $@
 
 data: setup

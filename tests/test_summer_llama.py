@@ -162,6 +162,18 @@ def _maybe_warns():
         yield
 
 
+def test_llama_cpp_is_built_without_the_amx_kernels():
+    """``make setup`` compiles llama.cpp without ggml's AMX kernels (the Makefile's
+    CMAKE_ARGS): on Sapphire Rapids-class CPUs they kill the process with a general
+    protection fault at the first token. On a CPU without AMX they are never built anyway."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode()
+    assert info.startswith("CPU :"), info
+    assert "AMX" not in info, (f"llama.cpp was built with AMX kernels ({info}); reinstall "
+                               "it with the Makefile's CMAKE_ARGS: rm -r .venv && make setup")
+
+
 def test_model_is_assembled_verified_and_named(model_path):
     from pqstats._fetch import data_dir
     from pqstats.summer.model import model_label, resolve_model
