@@ -87,6 +87,36 @@ def test_featurizer_shapes_and_out_of_fold_honesty(k562_dir):
 
 
 @pytest.mark.integration
+def test_featurizer_memo_equals_a_fresh_fit_and_follows_the_labels(k562_dir):
+    """A second fit on the same inputs reuses the first (the benchmark's seeds share it);
+    its features equal those of a fit after every memo is forgotten, and other labels
+    give other features, never the memoised ones."""
+    from pqstats.features import clear_memos
+
+    train, test = k562_dir
+    sub = train[train.pert.isin(train.pert.unique()[:200])].reset_index(drop=True)
+    query = test.iloc[:2000]
+    y = sub.label.to_numpy()
+    first = PairFeaturizer(spaces=("go",)).fit(sub, y)
+    memoised = PairFeaturizer(spaces=("go",)).fit(sub, y)
+    assert memoised.retrieval_ is first.retrieval_
+    a = memoised.transform(query)
+    clear_memos()
+    fresh = PairFeaturizer(spaces=("go",)).fit(sub, y).transform(query)
+    pd.testing.assert_frame_equal(a, fresh)
+    other = PairFeaturizer(spaces=("go",)).fit(sub, 1 - y).transform(query)
+    retrieval_cols = [c for c in a.columns if "retrieval" in c]
+    assert not np.allclose(a[retrieval_cols], other[retrieval_cols])
+    # a reordered query reads its own rows, not the memoised order's
+    reverse = query.iloc[::-1]
+    pd.testing.assert_frame_equal(memoised.transform(reverse), a.iloc[::-1])
+    # the index follows the query, whatever the memoised frame's was
+    shifted = query.set_axis(np.arange(len(query)) + 10**6)
+    assert (PairFeaturizer(spaces=("go",)).fit(sub, y).transform(shifted).index
+            == shifted.index).all()
+
+
+@pytest.mark.integration
 def test_graph_pair_features_on_known_relations():
     kg = load_graph()
     pairs = pd.DataFrame({"pert": ["PSMA1", "PSMA1", "PSMA1", "NOT_A_GENE"],

@@ -13,7 +13,7 @@ from pqstats import models
 from pqstats.benchmark import fit_predict, run_benchmark
 from pqstats.cli import main
 from pqstats.evaluation import evaluate
-from pqstats.features import zero_shot
+from pqstats.features import clear_memos, zero_shot
 from pqstats.learning_curve import CURVE_COLUMNS, learning_curve, parse_sizes, size_reaching
 from pqstats.screens import load_pairs
 
@@ -23,9 +23,20 @@ TARGET = "hepg2"
 
 
 def _clear_memos():
-    zero_shot._RETRIEVALS.clear()
-    zero_shot._TRAINING_SETS.clear()
+    clear_memos()
 
+
+
+@pytest.mark.integration
+def test_zero_shot_features_of_a_reordered_table_are_its_own_rows():
+    """The per-process memo of the target's features is keyed by the rows in their order."""
+    pairs = load_pairs(TARGET, "dir").query("split == 'test'").iloc[:3000]
+    zs = zero_shot.ZeroShotFeaturizer(TARGET, "dir", spaces=("pathway",),
+                                      max_rows_per_source=3000).fit()
+    forward = zs.transform(pairs)
+    pd.testing.assert_frame_equal(zs.transform(pairs.iloc[::-1]), forward.iloc[::-1])
+    clear_memos()
+    pd.testing.assert_frame_equal(zs.fit().transform(pairs), forward)
 
 @pytest.fixture
 def poison(monkeypatch):

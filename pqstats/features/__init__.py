@@ -18,14 +18,15 @@ from pqstats.features.node2vec import (
     knowledge_graph_embedding,
     node2vec_embedding,
 )
-from pqstats.features.pairs import FEATURE_GROUPS, PairFeaturizer, load_graph
+from pqstats.features.pairs import FEATURE_GROUPS, PairFeaturizer, clear_memos, load_graph
 from pqstats.features.profiles import SPACES, GeneProfiles, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import TransferFeatures, response_profiles, transfer_sources
 
 __all__ = [
     "FEATURE_GROUPS", "GRAPH_PAIR_FEATURES", "IMPLEMENTATIONS", "SPACES", "GeneProfiles",
-    "Node2Vec", "PairFeaturizer", "ResponseRetrieval", "TransferFeatures", "gene_profiles",
-    "graph_pair_features", "knowledge_graph_embedding", "load_graph", "node2vec_embedding",
-    "pair_embedding_features", "response_profiles", "svd_embedding", "transfer_sources",
+    "Node2Vec", "PairFeaturizer", "ResponseRetrieval", "TransferFeatures", "clear_memos",
+    "gene_profiles", "graph_pair_features", "knowledge_graph_embedding", "load_graph",
+    "node2vec_embedding", "pair_embedding_features", "response_profiles", "svd_embedding",
+    "transfer_sources",
 ]

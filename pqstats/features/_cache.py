@@ -26,7 +26,7 @@ from pqstats._fetch import data_dir
 from pqstats.knowledge._cache import cache_key
 from pqstats.knowledge._cache import cached as _cached
 
-__all__ = ["cache_dir", "cache_path", "cached", "array_digest"]
+__all__ = ["cache_dir", "cache_path", "cached", "array_digest", "pairs_digest"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,6 +40,16 @@ def cache_dir() -> Path:
 def cache_path(prefix: str, parts: dict) -> Path:
     """Where the entry for ``parts`` lives (whether or not it exists)."""
     return cache_dir() / f"{prefix}-{cache_key(parts)[:24]}.pkl"
+
+
+def pairs_digest(pairs) -> str:
+    """sha256 of a table's (pert, gene) rows *in their order*: the key of a memo whose value
+    is aligned row by row with the table (a sum of row hashes would let a reordered table
+    read another order's rows)."""
+    import pandas as pd
+
+    rows = pd.util.hash_pandas_object(pairs[["pert", "gene"]], index=False).to_numpy()
+    return array_digest([rows])
 
 
 def array_digest(arrays: Iterable[np.ndarray], strings: Iterable[str] = ()) -> str:

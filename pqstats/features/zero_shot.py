@@ -37,6 +37,7 @@ import scipy.sparse as sp
 
 from pqstats._estimators import standardised_logistic
 from pqstats._fetch import DataUnavailableError
+from pqstats.features._cache import pairs_digest
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
@@ -44,7 +45,8 @@ from pqstats.features.transfer import transfer_sources
 from pqstats.knowledge.graph import default_graph as load_graph
 from pqstats.screens import load_pairs, readout_members
 
-__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit", "zero_shot_sources"]
+__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit", "clear_memos",
+           "zero_shot_sources"]
 
 #: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
 #: strength, plus the graph relations (chosen with each cell line held out, on training
@@ -56,6 +58,13 @@ ZERO_SHOT_MODEL_KINDS = ("retrieval", "retrieval_smooth", "strength")
 # the model that uses them (logistic and xgboost share them in the benchmark)
 _RETRIEVALS: dict[tuple, tuple[pd.DataFrame, ResponseRetrieval]] = {}
 _TRAINING_SETS: dict[tuple, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+_TRANSFORMED: dict[tuple, pd.DataFrame] = {}
+
+
+def clear_memos() -> None:
+    """Forget this module's per-process memos (as a new process would start)."""
+    for memo in (_RETRIEVALS, _TRAINING_SETS, _TRANSFORMED, _LOGITS):
+        memo.clear()
 
 
 def zero_shot_sources(dataset: str, task: str) -> list[str]:
@@ -210,7 +219,22 @@ class ZeroShotFeaturizer:
         return total.set_axis(pairs.index)
 
     def transform(self, pairs: pd.DataFrame, exclude: str | None = None) -> pd.DataFrame:
-        """Features of ``pairs`` of the target screen (``exclude``: a source left out)."""
+        """Features of ``pairs`` of the target screen (``exclude``: a source left out).
+
+        Memoised per process for the target's own pairs (the zero-shot logit and the
+        zero-shot track's models, each seed of them, featurise the same test pairs).
+        """
+        if exclude is not None:  # a training set's rows: memoised whole by training_set
+            return self._transform(pairs, exclude)
+        key = (self.dataset, tuple(self.sources_), *self._key, id(load_graph()),
+               pairs_digest(pairs))
+        if key not in _TRANSFORMED:
+            if len(_TRANSFORMED) >= 4:
+                _TRANSFORMED.pop(next(iter(_TRANSFORMED)))
+            _TRANSFORMED[key] = self._transform(pairs, exclude)
+        return _TRANSFORMED[key].set_axis(pairs.index).copy()
+
+    def _transform(self, pairs: pd.DataFrame, exclude: str | None) -> pd.DataFrame:
         members = readout_members(self.dataset) if exclude is None else None
         key = pairs[["pert", "gene"]].reset_index(drop=True)
         if members is not None:  # programme → the mean over its member genes
