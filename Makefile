@@ -62,6 +62,8 @@ select: setup data
 	$(BIN)/python benchmarks/strict_selection.py
 	$(BIN)/python benchmarks/zero_shot_selection.py
 	$(BIN)/python benchmarks/few_shot_selection.py
+	$(BIN)/python benchmarks/within_gene_selection.py
+	$(BIN)/python benchmarks/zero_shot_ensemble.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data
