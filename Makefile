@@ -19,11 +19,11 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_F
 
 setup: $(VENV)/.installed
 
+# no pip cache: a llama.cpp wheel cached from another CPU or other CMAKE_ARGS would be
+# reused as it is
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# no pip cache: a llama.cpp wheel cached from another CPU or other CMAKE_ARGS would be
-	# reused as it is
 	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev,text,dask,ray,llm]'
 	touch $@
 

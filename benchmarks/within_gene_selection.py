@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from zero_shot_selection import held_out_lines
 
 from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene, cross_validate
 from pqstats.features.zero_shot import ZeroShotFeaturizer
 from pqstats.models import LogisticModel
-from pqstats.screens import get_screen, load_pairs
 
 OUT = "results"
-ROWS_PER_LINE = 60000  # a seeded draw of the held-out line's training pairs
 
 
 def _centred(features: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -66,28 +64,22 @@ class WithinGeneLogistic(LogisticModel):
 
 def main() -> None:
     rows = []
-    lines = [d for d in available_builtin_screens() if get_screen(d).readout == "genes"]
-    for task in ("de", "dir"):
-        for line in lines:
-            train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)
-            held_out = (train.sample(ROWS_PER_LINE, random_state=0).reset_index(drop=True)
-                        if len(train) > ROWS_PER_LINE else train)
-            zs = ZeroShotFeaturizer(line, task).fit()
-            features, labels, _ = zs.training_set()
-            cols = zs.model_columns()
-            X = features[cols].to_numpy(np.float32)
-            fits = {"raw": X, "within gene": _centred(X, _training_genes(zs, labels))}
-            target = zs.transform(held_out[["pert", "gene"]])[cols].to_numpy(np.float32)
-            for fit, Xfit in fits.items():
-                clf = standardised_logistic(LogisticModel().C).fit(Xfit, labels)
-                rows.append({"track": "zero-shot", "fit": fit, "task": task, "line": line,
-                             "auroc": auc_per_gene(held_out, clf.decision_function(target))})
-                print(rows[-1], flush=True)
-            for fit, cls in (("raw", LogisticModel), ("within gene", WithinGeneLogistic)):
-                folds, _ = cross_validate(cls(dataset=line, task=task), train, folds=3)
-                rows.append({"track": "strict", "fit": fit, "task": task, "line": line,
-                             "auroc": float(folds["auroc"].mean())})
-                print(rows[-1], flush=True)
+    for task, line, train, held_out, zs in held_out_lines():
+        features, labels, _ = zs.training_set()
+        cols = zs.model_columns()
+        X = features[cols].to_numpy(np.float32)
+        fits = {"raw": X, "within gene": _centred(X, _training_genes(zs, labels))}
+        target = zs.transform(held_out[["pert", "gene"]])[cols].to_numpy(np.float32)
+        for fit, Xfit in fits.items():
+            clf = standardised_logistic(LogisticModel().C).fit(Xfit, labels)
+            rows.append({"track": "zero-shot", "fit": fit, "task": task, "line": line,
+                         "auroc": auc_per_gene(held_out, clf.decision_function(target))})
+            print(rows[-1], flush=True)
+        for fit, cls in (("raw", LogisticModel), ("within gene", WithinGeneLogistic)):
+            folds, _ = cross_validate(cls(dataset=line, task=task), train, folds=3)
+            rows.append({"track": "strict", "fit": fit, "task": task, "line": line,
+                         "auroc": float(folds["auroc"].mean())})
+            print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     atomic_write_csv(f"{OUT}/within_gene_selection.csv", table)
     wide = table.pivot_table(index=["track", "fit"], columns=["task", "line"], values="auroc")

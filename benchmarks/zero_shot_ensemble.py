@@ -15,17 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
+from zero_shot_selection import held_out_lines
 
 from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene
-from pqstats.features.zero_shot import ZeroShotFeaturizer
 from pqstats.models import LogisticModel, XGBoostModel
-from pqstats.screens import get_screen, load_pairs
 
 OUT = "results"
-ROWS_PER_LINE = 60000  # a seeded draw of the held-out line's training pairs
 
 
 def _rank(scores: np.ndarray) -> np.ndarray:
@@ -34,29 +31,23 @@ def _rank(scores: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     rows = []
-    lines = [d for d in available_builtin_screens() if get_screen(d).readout == "genes"]
-    for task in ("de", "dir"):
-        for line in lines:
-            train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)
-            if len(train) > ROWS_PER_LINE:
-                train = train.sample(ROWS_PER_LINE, random_state=0).reset_index(drop=True)
-            zs = ZeroShotFeaturizer(line, task).fit()
-            features, labels, _ = zs.training_set()
-            held_out = zs.transform(train[["pert", "gene"]])
-            cols = zs.model_columns()
-            X, H = (f[cols].to_numpy(np.float32) for f in (features, held_out))
-            logistic = standardised_logistic(LogisticModel().C).fit(X, labels)
-            xgboost = XGBoostModel()._make_classifier().fit(X, labels)
-            lo, xg = (m.predict_proba(H)[:, 1] for m in (logistic, xgboost))
-            knn = held_out["zs_all_retrieval_smooth"].to_numpy()
-            scores = {"logistic": lo, "xgboost": xg, "knn_retrieval": knn,
-                      "ensemble (mean probability)": (lo + xg) / 2,
-                      "mean rank: logistic, xgboost": _rank(lo) + _rank(xg),
-                      "mean rank: logistic, xgboost, knn": _rank(lo) + _rank(xg) + _rank(knn)}
-            for name, s in scores.items():
-                rows.append({"task": task, "held_out": line, "scores": name,
-                             "auroc": auc_per_gene(train, s)})
-                print(rows[-1], flush=True)
+    for task, line, _, held_pairs, zs in held_out_lines():
+        features, labels, _ = zs.training_set()
+        held_out = zs.transform(held_pairs[["pert", "gene"]])
+        cols = zs.model_columns()
+        X, H = (f[cols].to_numpy(np.float32) for f in (features, held_out))
+        logistic = standardised_logistic(LogisticModel().C).fit(X, labels)
+        xgboost = XGBoostModel()._make_classifier().fit(X, labels)
+        lo, xg = (m.predict_proba(H)[:, 1] for m in (logistic, xgboost))
+        knn = held_out["zs_all_retrieval_smooth"].to_numpy()
+        scores = {"logistic": lo, "xgboost": xg, "knn_retrieval": knn,
+                  "ensemble (mean probability)": (lo + xg) / 2,
+                  "mean rank: logistic, xgboost": _rank(lo) + _rank(xg),
+                  "mean rank: logistic, xgboost, knn": _rank(lo) + _rank(xg) + _rank(knn)}
+        for name, s in scores.items():
+            rows.append({"task": task, "held_out": line, "scores": name,
+                         "auroc": auc_per_gene(held_pairs, s)})
+            print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     atomic_write_csv(f"{OUT}/zero_shot_ensemble.csv", table)
     wide = table.pivot_table(index="scores", columns=["task", "held_out"], values="auroc")

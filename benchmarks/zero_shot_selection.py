@@ -45,27 +45,37 @@ def _columns(zs: ZeroShotFeaturizer, kinds, graph: bool) -> list[str]:
     return cols if graph else [c for c in cols if c.startswith("zs_")]
 
 
-def main() -> None:
-    rows = []
+def held_out_lines():
+    """Each task and PerturbQA cell line, held out: ``(task, line, train, held_out, zs)``.
+
+    ``train`` is the line's training split, ``held_out`` a seeded draw of at most
+    :data:`ROWS_PER_LINE` of its pairs (where the zero-shot models are scored), and ``zs``
+    the line's zero-shot featuriser, fitted on the other screens' training splits.
+    """
     lines = [d for d in available_builtin_screens() if get_screen(d).readout == "genes"]
     for task in ("de", "dir"):
         for line in lines:
             train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)
-            if len(train) > ROWS_PER_LINE:
-                train = train.sample(ROWS_PER_LINE, random_state=0).reset_index(drop=True)
-            zs = ZeroShotFeaturizer(line, task).fit()
-            features, labels, _ = zs.training_set()
-            held_out = zs.transform(train[["pert", "gene"]])
-            for name, (kinds, graph) in SUBSETS.items():
-                cols = _columns(zs, kinds, graph)
-                for C in (0.1, 0.01):
-                    clf = standardised_logistic(C)
-                    clf.fit(features[cols].to_numpy(np.float32), labels)
-                    scores = clf.predict_proba(held_out[cols].to_numpy(np.float32))[:, 1]
-                    rows.append({"task": task, "held_out": line, "features": name, "C": C,
-                                 "n_columns": len(cols),
-                                 "auroc": auc_per_gene(train, scores)})
-                    print(rows[-1], flush=True)
+            held_out = (train.sample(ROWS_PER_LINE, random_state=0).reset_index(drop=True)
+                        if len(train) > ROWS_PER_LINE else train)
+            yield task, line, train, held_out, ZeroShotFeaturizer(line, task).fit()
+
+
+def main() -> None:
+    rows = []
+    for task, line, _, pairs, zs in held_out_lines():
+        features, labels, _ = zs.training_set()
+        held_out = zs.transform(pairs[["pert", "gene"]])
+        for name, (kinds, graph) in SUBSETS.items():
+            cols = _columns(zs, kinds, graph)
+            for C in (0.1, 0.01):
+                clf = standardised_logistic(C)
+                clf.fit(features[cols].to_numpy(np.float32), labels)
+                scores = clf.predict_proba(held_out[cols].to_numpy(np.float32))[:, 1]
+                rows.append({"task": task, "held_out": line, "features": name, "C": C,
+                             "n_columns": len(cols),
+                             "auroc": auc_per_gene(pairs, scores)})
+                print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     atomic_write_csv(f"{OUT}/zero_shot_selection.csv", table)
     wide = table.pivot_table(index=["features", "C"], columns=["task", "held_out"],
