@@ -35,20 +35,10 @@ def _centred(features: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (frame - frame.groupby(groups).transform("mean")).to_numpy(np.float32)
 
 
-def _training_genes(zs: ZeroShotFeaturizer, labels: np.ndarray) -> np.ndarray:
-    """Source and gene of each row of ``zs.training_set()`` (the same seeded draw)."""
-    rng = np.random.default_rng(zs.random_state)
-    groups, drawn = [], []
-    for src in zs.sources_:
-        train = zs.train_[src]
-        if len(train) > zs.max_rows_per_source:
-            train = train.iloc[np.sort(rng.choice(len(train), zs.max_rows_per_source,
-                                                  replace=False))]
-        groups.append(src + "|" + train["gene"].astype(str).to_numpy())
-        drawn.append(train["label"].to_numpy())
-    if not np.array_equal(np.concatenate(drawn), labels):
-        raise RuntimeError("the redrawn rows are not training_set()'s; update this script")
-    return np.concatenate(groups)
+def _training_genes(zs: ZeroShotFeaturizer) -> np.ndarray:
+    """Source and gene of each row of ``zs.training_set()``."""
+    return np.concatenate([src + "|" + train["gene"].astype(str).to_numpy()
+                           for src, train in zs.training_rows()])
 
 
 class WithinGeneLogistic(LogisticModel):
@@ -68,7 +58,7 @@ def main() -> None:
         features, labels, _ = zs.training_set()
         cols = zs.model_columns()
         X = features[cols].to_numpy(np.float32)
-        fits = {"raw": X, "within gene": _centred(X, _training_genes(zs, labels))}
+        fits = {"raw": X, "within gene": _centred(X, _training_genes(zs))}
         target = zs.transform(held_out[["pert", "gene"]])[cols].to_numpy(np.float32)
         for fit, Xfit in fits.items():
             clf = standardised_logistic(LogisticModel().C).fit(Xfit, labels)

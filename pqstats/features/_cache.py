@@ -26,7 +26,7 @@ from pqstats._fetch import data_dir
 from pqstats.knowledge._cache import cache_key
 from pqstats.knowledge._cache import cached as _cached
 
-__all__ = ["cache_dir", "cache_path", "cached", "array_digest", "pairs_digest"]
+__all__ = ["cache_dir", "cache_path", "cached", "array_digest", "pairs_digest", "remember"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,6 +40,13 @@ def cache_dir() -> Path:
 def cache_path(prefix: str, parts: dict) -> Path:
     """Where the entry for ``parts`` lives (whether or not it exists)."""
     return cache_dir() / f"{prefix}-{cache_key(parts)[:24]}.pkl"
+
+
+def remember(memo: dict, key, value, size: int = 4) -> None:
+    """Put ``value`` in a per-process ``memo``, forgetting its oldest entry beyond ``size``."""
+    if len(memo) >= size:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
 
 
 def pairs_digest(pairs) -> str:

@@ -44,7 +44,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GroupKFold
 
-from pqstats.features._cache import pairs_digest
+from pqstats.features._cache import pairs_digest, remember
 from pqstats.features.embeddings import pair_embedding_features, svd_embedding
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import SPACES, canonical_symbols, gene_profiles
@@ -61,16 +61,9 @@ FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding")
 # graph, other screens' tables): models sharing a featuriser — logistic and XGBoost, and
 # XGBoost's seeds in the benchmark — fit it, featurise the training pairs out of fold, and
 # featurise the test pairs once
-_MEMO_SIZE = 4
 _FITTED: dict[tuple, dict] = {}
 _OOF_MEMO: dict[tuple, pd.DataFrame] = {}
 _TRANSFORMED: dict[tuple, pd.DataFrame] = {}
-
-
-def _remember(memo: dict, key: tuple, value) -> None:
-    if len(memo) >= _MEMO_SIZE:
-        memo.pop(next(iter(memo)))
-    memo[key] = value
 
 
 def clear_memos() -> None:
@@ -182,7 +175,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             self.zero_shot_ = ZeroShotLogit(self.dataset, self.task).fit()
         perts = pd.Index(canon["pert"].unique())
         self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
-        _remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
+        remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
                                            if k.endswith("_") and k != "fit_key_"})
         return self
 
@@ -221,7 +214,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if key not in _TRANSFORMED:
             parts = ([self.retrieval_.transform(_canonical(pairs))]
                      if "retrieval" in self.groups else [])
-            _remember(_TRANSFORMED, key, pd.concat(parts + self._label_free(pairs), axis=1))
+            remember(_TRANSFORMED, key, pd.concat(parts + self._label_free(pairs), axis=1))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
     def fit_transform(self, pairs: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
@@ -248,5 +241,5 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
                 oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
             parts.append(oof)
         out = pd.concat(parts + self._label_free(pairs), axis=1)
-        _remember(_OOF_MEMO, key, out.copy())
+        remember(_OOF_MEMO, key, out.copy())
         return out

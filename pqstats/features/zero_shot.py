@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from pqstats._estimators import standardised_logistic
 from pqstats._fetch import DataUnavailableError
-from pqstats.features._cache import pairs_digest
+from pqstats.features._cache import pairs_digest, remember
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
@@ -229,9 +229,7 @@ class ZeroShotFeaturizer:
         key = (self.dataset, tuple(self.sources_), *self._key, id(load_graph()),
                pairs_digest(pairs))
         if key not in _TRANSFORMED:
-            if len(_TRANSFORMED) >= 4:
-                _TRANSFORMED.pop(next(iter(_TRANSFORMED)))
-            _TRANSFORMED[key] = self._transform(pairs, exclude)
+            remember(_TRANSFORMED, key, self._transform(pairs, None))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
     def _transform(self, pairs: pd.DataFrame, exclude: str | None) -> pd.DataFrame:
@@ -249,6 +247,19 @@ class ZeroShotFeaturizer:
             graph = graph_pair_features(load_graph(), pairs, members=members)
             feats = pd.concat([feats, graph], axis=1)
         return feats[self.feature_names()].astype(np.float32)
+
+    def training_rows(self) -> list[tuple[str, pd.DataFrame]]:
+        """Each source and the training pairs of it that :meth:`training_set` featurises: a
+        seeded draw of at most ``max_rows_per_source`` (all of them when fewer)."""
+        rng = np.random.default_rng(self.random_state)
+        out = []
+        for src in self.sources_:
+            train = self.train_[src]
+            if len(train) > self.max_rows_per_source:
+                train = train.iloc[np.sort(rng.choice(len(train), self.max_rows_per_source,
+                                                      replace=False))]
+            out.append((src, train))
+        return out
 
     def training_set(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         """Rows to train a zero-shot model: each source's training pairs (a seeded draw of
@@ -268,21 +279,14 @@ class ZeroShotFeaturizer:
         if key in _TRAINING_SETS:
             feats, labels, origin = _TRAINING_SETS[key]
             return feats.copy(), labels.copy(), origin.copy()
-        rng = np.random.default_rng(self.random_state)
         feats, labels, origin = [], [], []
-        for src in self.sources_:
-            train = self.train_[src]
-            if len(train) > self.max_rows_per_source:
-                train = train.iloc[np.sort(rng.choice(len(train), self.max_rows_per_source,
-                                                      replace=False))]
+        for src, train in self.training_rows():
             feats.append(self.transform(train[["pert", "gene"]], exclude=src))
             labels.append(train["label"].to_numpy())
             origin.append(np.full(len(train), src, dtype=object))
         out = (pd.concat(feats, ignore_index=True), np.concatenate(labels),
                np.concatenate(origin))
-        if len(_TRAINING_SETS) >= 4:
-            _TRAINING_SETS.pop(next(iter(_TRAINING_SETS)))
-        _TRAINING_SETS[key] = out
+        remember(_TRAINING_SETS, key, out)
         return out[0].copy(), out[1].copy(), out[2].copy()
 
 
@@ -332,9 +336,7 @@ class ZeroShotLogit:
             features, labels, _ = self.featurizer_.training_set()
             cols = self.featurizer_.model_columns()
             clf = standardised_logistic(self.C)
-            if len(_LOGITS) >= 4:
-                _LOGITS.pop(next(iter(_LOGITS)))
-            _LOGITS[key] = clf.fit(features[cols].to_numpy(np.float32), labels)
+            remember(_LOGITS, key, clf.fit(features[cols].to_numpy(np.float32), labels))
         self.classifier_ = _LOGITS[key]
         return self
 
