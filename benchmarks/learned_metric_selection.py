@@ -23,12 +23,11 @@ from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene
 from pqstats.features import load_graph
-from pqstats.features.profiles import canonical_symbols, gene_profiles
+from pqstats.features.profiles import DEFAULT_SPACES, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.screens import load_pairs
 
 OUT = Path("results")
-SPACES = ("go", "ppi", "pathway", "all")
 
 
 def metric_columns(r: ResponseRetrieval, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -44,16 +43,14 @@ def metric_columns(r: ResponseRetrieval, pairs: pd.DataFrame) -> dict[str, np.nd
         predicted = cho_solve(factor, raw.T).T @ r.residual_
         sim = np.maximum(normalize(predicted) @ response.T, 0.0)
         for power in (1, 2, 4):
-            s = sim ** power
-            score = (s @ r.residual_) / (s @ r.mask_ + r.shrinkage)
-            smooth = score + r.gene_weight * (r.gene_graph_ @ score.T).T
+            smooth = r._smooth(r._retrieve(sim ** power))
             out[f"{prof.space}_learned_metric^{power}"] = np.where(seen, smooth[qi, gi0], 0.0)
     return out
 
 
 def main() -> None:
     kg = load_graph()
-    profiles = [gene_profiles(kg, s) for s in SPACES]
+    profiles = [gene_profiles(kg, s) for s in DEFAULT_SPACES]
     rows = []
     for dataset in available_builtin_screens():
         train = load_pairs(dataset, "dir").query("split == 'train'").reset_index(drop=True)
@@ -78,7 +75,7 @@ def main() -> None:
     atomic_write_csv(OUT / "learned_metric_selection.csv", res)
     table = res.pivot(index="column", columns="dataset", values="auroc")
     table["mean"] = table.mean(axis=1)
-    table = table.sort_values("mean", ascending=False).round(4).reset_index()
+    table = table.sort_values("mean", ascending=False).reset_index()
     atomic_write_text(OUT / "learned_metric_selection.md", "\n".join([
         "# A learned metric over the knowledge spaces (Dir, 3-fold CV grouped by "
         "perturbation, training splits only)", "",

@@ -47,7 +47,12 @@ from sklearn.model_selection import GroupKFold
 from pqstats.features._cache import pairs_digest, remember
 from pqstats.features.embeddings import pair_embedding_features, svd_embedding
 from pqstats.features.graph_pairs import graph_pair_features
-from pqstats.features.profiles import SPACES, canonical_symbols, gene_profiles
+from pqstats.features.profiles import (
+    DEFAULT_SPACES,
+    SPACES,
+    canonical_symbols,
+    gene_profiles,
+)
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import TransferFeatures, response_profiles, transfer_fingerprint
 from pqstats.features.zero_shot import ZeroShotLogit
@@ -110,7 +115,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         The transfer track adds other screens' training outcomes.
     """
 
-    def __init__(self, spaces: Sequence[str] = ("go", "ppi", "pathway", "all"),
+    def __init__(self, spaces: Sequence[str] = DEFAULT_SPACES,
                  groups: Sequence[str] = ("retrieval", "graph"), gene_neighbours: int = 100,
                  gene_weight: float = 4.0, shrinkage: float = 1.0, ridge: float = 10.0,
                  n_splits: int = 5,

@@ -30,7 +30,7 @@ from sklearn.preprocessing import normalize
 
 from pqstats.knowledge.graph import canonical_symbols
 
-__all__ = ["SPACES", "GeneProfiles", "gene_profiles", "canonical_symbols"]
+__all__ = ["DEFAULT_SPACES", "SPACES", "GeneProfiles", "gene_profiles", "canonical_symbols"]
 
 #: Similarity space → knowledge-graph edge types (prefixes); None = all edge types.
 SPACES: dict[str, tuple[str, ...] | None] = {
@@ -41,6 +41,9 @@ SPACES: dict[str, tuple[str, ...] | None] = {
     "node2vec": None,
     "text": None,
 }
+
+#: The spaces retrieval runs in by default (chosen by grouped CV, ``make ablation``).
+DEFAULT_SPACES: tuple[str, ...] = ("go", "ppi", "pathway", "all")
 
 
 @dataclass(frozen=True)

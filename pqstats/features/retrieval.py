@@ -132,6 +132,14 @@ class ResponseRetrieval:
                 names += [f"{s}_ridge", f"{s}_ridge_smooth", f"{s}_ridge_strength"]
         return names + ["gene_rate"]
 
+    def _retrieve(self, weights: np.ndarray) -> np.ndarray:
+        """Weighted mean residual of each gene, ``(W R) / (W M + lambda)``, per query row."""
+        return (weights @ self.residual_) / (weights @ self.mask_ + self.shrinkage)
+
+    def _smooth(self, score: np.ndarray) -> np.ndarray:
+        """Scores smoothed over co-responding genes, ``r + w r G^T``."""
+        return score + self.gene_weight * (self.gene_graph_ @ score.T).T
+
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Retrieval features of each pair (rows in the order of ``pairs``)."""
         query = pd.Index(np.unique(pairs["pert"].to_numpy()))
@@ -146,15 +154,12 @@ class ResponseRetrieval:
             s = prof.space
             raw = np.asarray((prof.rows(query) @ train_rows.T).todense(), dtype=np.float32)
             sim = np.maximum(raw, 0.0)
-            support = sim @ self.mask_
-            score = (sim @ self.residual_) / (support + self.shrinkage)
-            smooth = score + self.gene_weight * (self.gene_graph_ @ score.T).T  # r + w r G^T
+            score = self._retrieve(sim)
             out[f"{s}_retrieval"] = np.where(seen, score[qi, gi0], 0.0)
-            out[f"{s}_retrieval_smooth"] = np.where(seen, smooth[qi, gi0], 0.0)
-            sharp = sim * sim
-            sharp = (sharp @ self.residual_) / (sharp @ self.mask_ + self.shrinkage)
+            out[f"{s}_retrieval_smooth"] = np.where(seen, self._smooth(score)[qi, gi0], 0.0)
+            sharp = self._retrieve(sim * sim)
             out[f"{s}_retrieval_sharp"] = np.where(seen, sharp[qi, gi0], 0.0)
-            out[f"{s}_support"] = np.where(seen, support[qi, gi0], 0.0)
+            out[f"{s}_support"] = np.where(seen, (sim @ self.mask_)[qi, gi0], 0.0)
             weight = sim.sum(1)
             strength = (sim @ self.pert_rate_ + self.shrinkage * self.base_rate_) / (
                 weight + self.shrinkage)
@@ -163,9 +168,8 @@ class ResponseRetrieval:
             if factor is not None:  # s(p, .) (S + lambda_r I)^-1 R, S symmetric
                 weights = cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32)
                 ridge = weights @ self.residual_
-                ridge_smooth = ridge + self.gene_weight * (self.gene_graph_ @ ridge.T).T
                 out[f"{s}_ridge"] = np.where(seen, ridge[qi, gi0], 0.0)
-                out[f"{s}_ridge_smooth"] = np.where(seen, ridge_smooth[qi, gi0], 0.0)
+                out[f"{s}_ridge_smooth"] = np.where(seen, self._smooth(ridge)[qi, gi0], 0.0)
                 out[f"{s}_ridge_strength"] = (weights @ self.mean_residual_)[qi]
         out["gene_rate"] = np.where(seen, self.gene_rate_[gi0], self.base_rate_)
         return pd.DataFrame(out, index=pairs.index)[self.feature_names()]

@@ -39,7 +39,12 @@ from pqstats._estimators import standardised_logistic
 from pqstats._fetch import DataUnavailableError
 from pqstats.features._cache import pairs_digest, remember
 from pqstats.features.graph_pairs import graph_pair_features
-from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
+from pqstats.features.profiles import (
+    DEFAULT_SPACES,
+    GeneProfiles,
+    canonical_symbols,
+    gene_profiles,
+)
 from pqstats.features.retrieval import ResponseRetrieval
 from pqstats.features.transfer import transfer_sources
 from pqstats.knowledge.graph import default_graph as load_graph
@@ -111,7 +116,7 @@ class ZeroShotFeaturizer:
     """
 
     def __init__(self, dataset: str, task: str,
-                 spaces: Sequence[str] = ("go", "ppi", "pathway", "all"),
+                 spaces: Sequence[str] = DEFAULT_SPACES,
                  gene_weight: float = 4.0, graph: bool = True,
                  max_rows_per_source: int = 60000, random_state: int = 0) -> None:
         self.dataset = dataset
