@@ -5,7 +5,8 @@ kernel ridge of :class:`~pqstats.features.retrieval.ResponseRetrieval` (``ridge=
 call two perturbations similar when the predicted profile of one is close (cosine) to the
 training response profile of the other; then retrieve and smooth over genes as the shipped
 retrieval does, with the similarity raised to the power 1, 2 or 4. Each column is scored
-alone (per-gene AUROC of 3-fold CV grouped by perturbation, Dir, training splits only)
+alone (mean over folds of the per-gene AUROC, 3-fold CV grouped by perturbation as
+``pqstats cv`` folds, Dir, training splits only)
 beside the shipped retrieval columns. Writes results/learned_metric_selection.{csv,md}.
 """
 
@@ -16,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.linalg import cho_solve
-from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import normalize
 
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.benchmark import available_builtin_screens
-from pqstats.evaluation import auc_per_gene
+from pqstats.evaluation import auc_per_gene, grouped_folds
 from pqstats.features import load_graph
 from pqstats.features.profiles import DEFAULT_SPACES, canonical_symbols, gene_profiles
 from pqstats.features.retrieval import ResponseRetrieval
@@ -56,20 +56,19 @@ def main() -> None:
         train = load_pairs(dataset, "dir").query("split == 'train'").reset_index(drop=True)
         y = train["label"].to_numpy()
         canon = train.assign(pert=canonical_symbols(kg, train["pert"].to_numpy()))
-        columns: dict[str, np.ndarray] = {}
-        for fit_idx, held_idx in GroupKFold(3).split(train, groups=train["pert"]):
+        fold_scores: dict[str, list[float]] = {}
+        for fit_idx, held_idx in grouped_folds(train, 3, 0):
             r = ResponseRetrieval(profiles, gene_neighbours=100, ridge=10.0)
             r.fit(canon.iloc[fit_idx], y[fit_idx])
             held = canon.iloc[held_idx]
             cols = {c: v.to_numpy() for c, v in r.transform(held).items()}
             cols.update(metric_columns(r, held))
-            for name, values in cols.items():
-                columns.setdefault(name, np.zeros(len(train)))[held_idx] = values
-        for name, values in columns.items():
-            if name.endswith(("_support", "_max_similarity")) or name == "gene_rate":
-                continue
-            rows.append({"dataset": dataset, "column": name,
-                         "auroc": auc_per_gene(train, values)})
+            for name, values in cols.items():  # by fold, as cross_validate scores
+                if not name.endswith(("_support", "_max_similarity")) and name != "gene_rate":
+                    fold_scores.setdefault(name, []).append(
+                        auc_per_gene(train.iloc[held_idx], values))
+        rows += [{"dataset": dataset, "column": name, "auroc": float(np.mean(scores))}
+                 for name, scores in fold_scores.items()]
         print(dataset, flush=True)
     res = pd.DataFrame(rows)
     atomic_write_csv(OUT / "learned_metric_selection.csv", res)

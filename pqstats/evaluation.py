@@ -768,7 +768,11 @@ def cross_validate(
     -------
     (DataFrame, numpy.ndarray)
         One row per fold (``fold, auroc, auprc, auroc_per_pert, pooled_auroc, n_genes,
-        n_pairs``) and the out-of-fold scores, aligned with ``pairs``.
+        n_pairs``) and the out-of-fold scores, aligned with ``pairs``. Score the
+        out-of-fold scores fold by fold, as the table does: one per-gene AUROC over all
+        of them mixes the folds' models, and each model learnt its genes' base rates
+        from the other folds, whose labels lean the opposite way to the held-out ones
+        (a gene's positives are split between the folds), which drags it down.
 
     Raises
     ------
