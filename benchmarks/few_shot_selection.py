@@ -17,11 +17,11 @@ import pandas as pd
 
 from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
+from pqstats.benchmark import available_cell_lines
 from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import PairFeaturizer
 from pqstats.models import LogisticModel
-from pqstats.screens import get_screen, load_pairs
+from pqstats.screens import load_pairs
 
 OUT = "results"
 SIZES = (30, 100, 300)
@@ -31,7 +31,7 @@ VALIDATION_ROWS = 40000  # a seeded draw of the held-out perturbations' pairs
 
 def main() -> None:
     rows = []
-    lines = [d for d in available_builtin_screens() if get_screen(d).readout == "genes"]
+    lines = available_cell_lines()
     for task in ("dir", "de"):
         for line in lines:
             train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)

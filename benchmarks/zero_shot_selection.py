@@ -19,10 +19,10 @@ import pandas as pd
 
 from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
+from pqstats.benchmark import available_cell_lines
 from pqstats.evaluation import auc_per_gene
 from pqstats.features.zero_shot import ZeroShotFeaturizer
-from pqstats.screens import get_screen, load_pairs
+from pqstats.screens import load_pairs
 
 OUT = "results"
 #: name → the kinds of zs_{space}_{kind} columns read (None: every column), and graph
@@ -52,7 +52,7 @@ def held_out_lines():
     :data:`ROWS_PER_LINE` of its pairs (where the zero-shot models are scored), and ``zs``
     the line's zero-shot featuriser, fitted on the other screens' training splits.
     """
-    lines = [d for d in available_builtin_screens() if get_screen(d).readout == "genes"]
+    lines = available_cell_lines()
     for task in ("de", "dir"):
         for line in lines:
             train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)

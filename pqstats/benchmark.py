@@ -46,6 +46,7 @@ __all__ = [
     "run_benchmark",
     "ABLATIONS",
     "available_builtin_screens",
+    "available_cell_lines",
     "run_ablation",
     "ablation_markdown",
     "results_markdown",
@@ -467,6 +468,15 @@ def available_builtin_screens() -> list[str]:
     builtin = {s.name for s in list_screens(user=False)}
     return [name for name, why in available_screens("de").items()
             if why is None and name in builtin]
+
+
+def available_cell_lines() -> list[str]:
+    """The available built-in screens that read out genes, one per cell line (registry
+    order): the lines of the zero-shot selection and of ``make benchmark``'s learning
+    curves (Jurkat too where its files are)."""
+    from pqstats.screens import get_screen
+
+    return [name for name in available_builtin_screens() if get_screen(name).readout == "genes"]
 
 
 def run_ablation(

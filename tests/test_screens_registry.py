@@ -183,6 +183,16 @@ def test_every_command_says_alike_that_a_screen_is_unavailable(command, spelling
 
 
 @pytest.mark.integration
+def test_available_cell_lines_are_the_gene_readout_screens_here():
+    """make benchmark draws a learning curve for each: the three PerturbQA lines offline
+    (Jurkat too where its files are), never the programme screen."""
+    from pqstats.benchmark import available_builtin_screens, available_cell_lines
+
+    lines = available_cell_lines()
+    assert lines == [s for s in available_builtin_screens() if BUILTIN[s][2] == "genes"]
+    assert {"k562", "rpe1", "hepg2"} <= set(lines) and "k562_set" not in lines
+
+
 def test_benchmark_reports_an_unavailable_screen_as_a_row(tmp_path, capsys):
     from pqstats.benchmark import run_benchmark
 
