@@ -69,6 +69,7 @@ select: setup data
 	$(BIN)/python benchmarks/zero_shot_ensemble.py
 	$(BIN)/python benchmarks/learned_metric_selection.py
 	$(BIN)/python benchmarks/zero_shot_unmeasured_genes.py
+	$(BIN)/python benchmarks/strict_dir_attempts.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data
