@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import cho_solve
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler, normalize
@@ -55,7 +54,7 @@ def neighbour_gene_features(r: ResponseRetrieval, pairs: pd.DataFrame) -> pd.Dat
         if prof.space not in ("all", "go"):
             continue
         raw = np.asarray((prof.rows(query) @ rows.T).todense(), dtype=np.float32)
-        ridge = cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32) @ r.residual_
+        ridge = r._ridge_weights(factor, raw) @ r.residual_
         for name, score in (("retrieval", r._retrieve(np.maximum(raw, 0.0))), ("ridge", ridge)):
             out[f"neighbour_genes_{prof.space}_{name}"] = (kernel @ score.T).T[qi, gi]
     return pd.DataFrame(out, index=pairs.index)

@@ -101,9 +101,9 @@ def main() -> None:
             unmeasured, second.decision_function(target[gene_free].to_numpy(np.float32)),
             scores))
         measured = measured_genes(zs)
-        for k in (5, 20):
-            imputed = impute(zs, target, pairs, measured, pair_cols, k)
-            row[f"neighbour imputation ({k}), target"] = _auroc(held_out, imputed, shipped,
+        imputed = {k: impute(zs, target, pairs, measured, pair_cols, k) for k in (5, 20)}
+        for k, features_k in imputed.items():
+            row[f"neighbour imputation ({k}), target"] = _auroc(held_out, features_k, shipped,
                                                                 cols)
         parts, part_labels = [], []
         for src, src_rows in zs.training_rows():
@@ -115,7 +115,7 @@ def main() -> None:
         refit = standardised_logistic(C).fit(
             pd.concat(parts)[cols].to_numpy(np.float32), np.concatenate(part_labels))
         row["neighbour imputation (20), training rows and target"] = _auroc(
-            held_out, impute(zs, target, pairs, measured, pair_cols, 20), refit, cols)
+            held_out, imputed[20], refit, cols)
         rows.append(row)
         print(row, flush=True)
     table = pd.DataFrame(rows)

@@ -136,6 +136,11 @@ class ResponseRetrieval:
         """Weighted mean residual of each gene, ``(W R) / (W M + lambda)``, per query row."""
         return (weights @ self.residual_) / (weights @ self.mask_ + self.shrinkage)
 
+    @staticmethod
+    def _ridge_weights(factor, raw: np.ndarray) -> np.ndarray:
+        """Kernel ridge weights ``s(p, .) (S + lambda_r I)^-1`` of query rows (S symmetric)."""
+        return cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32)
+
     def _smooth(self, score: np.ndarray) -> np.ndarray:
         """Scores smoothed over co-responding genes, ``r + w r G^T``."""
         return score + self.gene_weight * (self.gene_graph_ @ score.T).T
@@ -165,8 +170,8 @@ class ResponseRetrieval:
                 weight + self.shrinkage)
             out[f"{s}_strength"] = strength[qi]
             out[f"{s}_max_similarity"] = sim.max(1, initial=0.0)[qi]
-            if factor is not None:  # s(p, .) (S + lambda_r I)^-1 R, S symmetric
-                weights = cho_solve(factor, raw.T.astype(np.float64)).T.astype(np.float32)
+            if factor is not None:  # s(p, .) (S + lambda_r I)^-1 R
+                weights = self._ridge_weights(factor, raw)
                 ridge = weights @ self.residual_
                 out[f"{s}_ridge"] = np.where(seen, ridge[qi, gi0], 0.0)
                 out[f"{s}_ridge_smooth"] = np.where(seen, self._smooth(ridge)[qi, gi0], 0.0)
