@@ -303,6 +303,9 @@ def feature_contributions(model, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
 def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
     """One plain sentence saying what a pair feature's value means."""
+    if name.startswith("de_"):  # de_outcomes: the same screen's DE task
+        return ("in this screen's DE outcomes (whether genes change at all): "
+                + describe_feature(name[3:], value, pert, gene))
     space, kind = "", name
     for suffix in _RETRIEVAL_KINDS:
         if name.endswith("_" + suffix):

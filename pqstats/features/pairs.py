@@ -18,6 +18,13 @@ Feature groups
 ``embedding``
     :func:`~pqstats.features.embeddings.svd_embedding` vectors of p and g (TF-IDF + SVD
     of the combined space) and their product (label-free).
+``de_outcomes``
+    Dir only: the ``retrieval`` (and ``ridge``) features of the same screen's *DE* task
+    (columns prefixed ``de_``), fitted on the DE training rows of the fit's own
+    knockdowns -- whether, not which way, knockdowns like p change g. A pilot or a CV
+    fold sees the DE rows of its own knockdowns only, and never a DE row of a knockdown
+    it scores. XGBoost's default on the strict track (grouped CV on training splits,
+    ``results/strict_dir_attempts.md``).
 
 On the transfer track (``track="transfer"`` with ``dataset`` and ``task`` set), the
 retrieval also runs in the response-profile spaces of other screens
@@ -60,7 +67,7 @@ from pqstats.features.zero_shot import clear_memos as _clear_zero_shot_memos
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "clear_memos", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding")
+FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding", "de_outcomes")
 
 # per process, keyed by everything a fit reads (parameters, training pairs and labels, the
 # graph, other screens' tables): models sharing a featuriser — logistic and XGBoost, and
@@ -146,6 +153,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer" and (self.dataset is None or self.task is None):
             raise ValueError("the transfer track needs dataset and task (which screens may "
                              "feed this one)")
+        if "de_outcomes" in self.groups and (self.task != "dir" or self.dataset is None):
+            raise ValueError("the 'de_outcomes' feature group reads the screen's DE outcomes "
+                             "for a Dir task: set dataset and task='dir', or leave the group "
+                             f"out (task={self.task!r}, dataset={self.dataset!r})")
 
     def _retrieval(self) -> ResponseRetrieval:
         return ResponseRetrieval(self.profiles_,
@@ -163,8 +174,11 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         y = np.asarray(y)
         sources = ([transfer_fingerprint(self.dataset, t) for t in ("de", self.task)]
                    if self.track == "transfer" else None)
+        de = self._de_rows(pairs) if "de_outcomes" in self.groups else None
         self.fit_key_ = (repr(sorted(self.get_params().items())), pairs_digest(pairs),
-                         hash(y.tobytes()), id(kg), repr(sources))
+                         hash(y.tobytes()), id(kg), repr(sources),
+                         None if de is None else (pairs_digest(de), hash(de["label"].to_numpy(
+                             np.int8).tobytes())))
         if self.fit_key_ in _FITTED:
             self.__dict__.update(_FITTED[self.fit_key_])
             return self
@@ -178,11 +192,39 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
             self.zero_shot_ = ZeroShotLogit(self.dataset, self.task).fit()
+        if de is not None:
+            self.de_featurizer_ = self._de_featurizer().fit(de[["pert", "gene"]],
+                                                            de["label"].to_numpy())
         perts = pd.Index(canon["pert"].unique())
         self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
         remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
                                            if k.endswith("_") and k != "fit_key_"})
         return self
+
+    def _de_rows(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """The screen's DE training rows of the knockdowns in ``pairs`` (never a test row)."""
+        from pqstats.screens import load_pairs
+
+        de = load_pairs(self.dataset, "de")
+        keep = (de["split"] == "train") & de["pert"].isin(pd.unique(pairs["pert"]))
+        return de[keep].reset_index(drop=True)
+
+    def _de_featurizer(self) -> PairFeaturizer:
+        groups = ("retrieval", "ridge") if "ridge" in self.groups else ("retrieval",)
+        return PairFeaturizer(spaces=self.spaces, groups=groups,
+                              gene_neighbours=self.gene_neighbours, gene_weight=self.gene_weight,
+                              shrinkage=self.shrinkage, ridge=self.ridge, n_splits=self.n_splits,
+                              dataset=self.dataset, task="de")
+
+    def _de_training_features(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """``de_outcomes`` of the training pairs: each pair's row of the DE featuriser's
+        out-of-fold features (0 where the DE task has no training row for the pair)."""
+        f = self.de_featurizer_
+        de = self._de_rows(pairs)
+        oof = f.fit_transform(de[["pert", "gene"]], de["label"].to_numpy())
+        oof.index = pd.MultiIndex.from_frame(de[["pert", "gene"]])
+        rows = oof.reindex(pd.MultiIndex.from_frame(pairs[["pert", "gene"]])).fillna(0.0)
+        return rows.add_prefix("de_").set_axis(pairs.index)
 
     def _members(self) -> dict[str, list[str]] | None:
         """Programme → member genes when the screen reads out programmes, else None."""
@@ -219,7 +261,11 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if key not in _TRANSFORMED:
             parts = ([self.retrieval_.transform(_canonical(pairs))]
                      if "retrieval" in self.groups else [])
-            remember(_TRANSFORMED, key, pd.concat(parts + self._label_free(pairs), axis=1))
+            parts += self._label_free(pairs)
+            if "de_outcomes" in self.groups:
+                parts.append(self.de_featurizer_.transform(pairs[["pert", "gene"]])
+                             .add_prefix("de_").set_axis(pairs.index))
+            remember(_TRANSFORMED, key, pd.concat(parts, axis=1))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
     def fit_transform(self, pairs: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
@@ -245,6 +291,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
                 r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
                 oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
             parts.append(oof)
-        out = pd.concat(parts + self._label_free(pairs), axis=1)
+        parts += self._label_free(pairs)
+        if "de_outcomes" in self.groups:
+            parts.append(self._de_training_features(pairs))
+        out = pd.concat(parts, axis=1)
         remember(_OOF_MEMO, key, out.copy())
         return out
