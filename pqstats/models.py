@@ -288,18 +288,19 @@ class _FeatureModel(PairClassifier):
     """
 
     zero_shot_note = None
-    #: whether ``feature_groups=None`` adds ``de_outcomes`` on a screen's strict Dir task
-    _de_outcomes_on_strict_dir = False
+    #: whether ``feature_groups=None`` adds the screen's other task on the strict track
+    _other_task_on_strict = False
 
     def _groups(self) -> tuple[str, ...]:
         """The feature groups this fit uses: ``feature_groups``, or with None the default
-        for the cell (``retrieval, ridge, graph``, with ``de_outcomes`` on a screen's strict
-        Dir task where the model's grouped CV chose it)."""
+        for the cell (``retrieval, ridge, graph``, with the screen's other task --
+        ``de_outcomes`` on Dir, ``dir_outcomes`` on DE -- on the strict track where the
+        model's grouped CV chose it)."""
         if self.feature_groups is not None:
             return tuple(self.feature_groups)
-        extra = (("de_outcomes",) if self._de_outcomes_on_strict_dir and self.dataset
-                 and (self.task, self.track) == ("dir", "strict") else ())
-        return ("retrieval", "ridge", "graph") + extra
+        other = {"dir": ("de_outcomes",), "de": ("dir_outcomes",)}.get(self.task, ())
+        use = self._other_task_on_strict and self.dataset and self.track == "strict"
+        return ("retrieval", "ridge", "graph") + (other if use else ())
 
     def _zero_shot_featurizer(self):
         from pqstats.features.zero_shot import ZeroShotFeaturizer
@@ -525,9 +526,9 @@ class XGBoostModel(_FeatureModel):
     feature_groups : tuple of str, optional
         Groups from :data:`pqstats.features.FEATURE_GROUPS`. None (default): ``retrieval,
         ridge, graph`` (the kernel ridge group ``ridge`` chosen by grouped CV on the
-        training splits, ``results/strict_selection.md``), and ``de_outcomes`` too on the
-        strict track of a screen's Dir task (grouped CV, ``results/strict_dir_attempts.md``:
-        +0.007 on the mean of the four screens; it costs logistic 0.007, which leaves it out).
+        training splits, ``results/strict_selection.md``), and on the strict track of a
+        screen the same screen's other task too (``de_outcomes`` on Dir, ``dir_outcomes``
+        on DE; grouped CV over five seeds, ``results/other_task_selection.md``).
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float
@@ -541,7 +542,7 @@ class XGBoostModel(_FeatureModel):
         Zero-shot: training pairs drawn from each other screen.
     """
 
-    _de_outcomes_on_strict_dir = True
+    _other_task_on_strict = True
 
     def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
                  subsample: float = 0.8, colsample_bytree: float = 0.8,

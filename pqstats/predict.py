@@ -303,9 +303,11 @@ def feature_contributions(model, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
 def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
     """One plain sentence saying what a pair feature's value means."""
-    if name.startswith("de_"):  # de_outcomes: the same screen's DE task
-        return ("in this screen's DE outcomes (whether genes change at all): "
-                + describe_feature(name[3:], value, pert, gene))
+    for prefix, what in (("de_", "DE outcomes (whether genes change at all)"),
+                         ("dir_", "Dir outcomes (which way changed genes go)")):
+        if name.startswith(prefix):  # de_outcomes / dir_outcomes: the screen's other task
+            return (f"in this screen's {what}: "
+                    + describe_feature(name[len(prefix):], value, pert, gene))
     space, kind = "", name
     for suffix in _RETRIEVAL_KINDS:
         if name.endswith("_" + suffix):

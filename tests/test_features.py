@@ -190,24 +190,30 @@ def test_featurizer_rejects_bad_options():
         PairFeaturizer(track="transfer").fit(pd.DataFrame({"pert": [], "gene": []}), [])
 
 
-def test_de_outcomes_need_a_screens_dir_task():
+def test_other_task_groups_need_a_screens_other_task():
     empty = pd.DataFrame({"pert": [], "gene": []})
     with pytest.raises(ValueError, match="'de_outcomes'.*task='dir'"):
         PairFeaturizer(groups=("retrieval", "de_outcomes"), dataset="k562",
                        task="de").fit(empty, [])
+    with pytest.raises(ValueError, match="'dir_outcomes'.*task='de'"):
+        PairFeaturizer(groups=("retrieval", "dir_outcomes"), dataset="k562",
+                       task="dir").fit(empty, [])
     with pytest.raises(ValueError, match="'de_outcomes'.*set dataset"):
         PairFeaturizer(groups=("retrieval", "de_outcomes"), task="dir").fit(empty, [])
 
 
 @pytest.mark.integration
-def test_de_outcomes_read_only_the_fits_own_de_training_rows(monkeypatch):
-    """Dir features from the same screen's DE task: flipping every DE label the fit may not
-    read (test rows; knockdowns outside the fit, as a pilot's unscreened ones) changes no
-    feature, and flipping a training knockdown's own DE labels leaves its own training
-    rows' features unchanged (they are out of fold)."""
+@pytest.mark.parametrize(("task", "group", "other"), [("dir", "de_outcomes", "de"),
+                                                      ("de", "dir_outcomes", "dir")])
+def test_other_task_groups_read_only_the_fits_own_training_rows(monkeypatch, task, group,
+                                                                 other):
+    """Features from the same screen's other task: flipping every other-task label the fit
+    may not read (test rows; knockdowns outside the fit, as a pilot's unscreened ones)
+    changes no feature, and flipping a training knockdown's own other-task labels leaves
+    its own training rows' features unchanged (they are out of fold)."""
     import pqstats.screens as screens
 
-    pairs = load_dir("k562_set")
+    pairs = screens.load_pairs("k562_set", task)
     train = pairs[pairs.split == "train"]
     fit_perts = train.pert.unique()[:300]
     fit = train[train.pert.isin(fit_perts)]
@@ -216,9 +222,9 @@ def test_de_outcomes_read_only_the_fits_own_de_training_rows(monkeypatch):
     real = screens.load_pairs
 
     def features(flip_own: bool = False, poison: bool = True):
-        def load(name, task):
-            df = real(name, task)
-            if task != "de" or not poison:
+        def load(name, t):
+            df = real(name, t)
+            if t != other or not poison:
                 return df
             bad = (df.split == "test") | ~df.pert.isin(fit_perts)
             if flip_own:
@@ -226,21 +232,30 @@ def test_de_outcomes_read_only_the_fits_own_de_training_rows(monkeypatch):
             return df.assign(label=np.where(bad, 1 - df.label, df.label))
 
         monkeypatch.setattr(screens, "load_pairs", load)
-        f = PairFeaturizer(groups=("retrieval", "de_outcomes"), dataset="k562_set", task="dir")
+        f = PairFeaturizer(groups=("retrieval", group), dataset="k562_set", task=task)
         return (f.fit_transform(fit[["pert", "gene"]], fit.label.to_numpy()),
                 f.transform(test[["pert", "gene"]]))
 
     base_oof, base_test = features(poison=False)
-    de_cols = [c for c in base_oof.columns if c.startswith("de_")]
-    assert de_cols and base_oof[de_cols].abs().to_numpy().sum() > 0
+    cols = [c for c in base_oof.columns if c.startswith(f"{other}_")]
+    assert cols and base_oof[cols].abs().to_numpy().sum() > 0
     oof, held = features()
     pd.testing.assert_frame_equal(oof, base_oof)
     pd.testing.assert_frame_equal(held, base_test)
     oof, held = features(flip_own=True)
     mine = (fit.pert == own).to_numpy()
     pd.testing.assert_frame_equal(oof[mine], base_oof[mine])
-    assert not np.allclose(oof.loc[~mine, de_cols], base_oof.loc[~mine, de_cols])
-    assert not np.allclose(held[de_cols], base_test[de_cols])
+    assert not np.allclose(oof.loc[~mine, cols], base_oof.loc[~mine, cols])
+    assert not np.allclose(held[cols], base_test[cols])
+
+
+def test_other_task_features_are_described_in_words():
+    from pqstats.predict import describe_feature
+
+    s = describe_feature("de_all_retrieval_smooth", 0.2, "TP53", "MDM2")
+    assert s.startswith("in this screen's DE outcomes") and "TP53" in s and "+0.200" in s
+    s = describe_feature("dir_gene_rate", 0.25, "TP53", "MDM2")
+    assert s.startswith("in this screen's Dir outcomes") and "25%" in s
 
 
 def test_sharpened_retrieval_weights_by_squared_similarity(toy_retrieval):

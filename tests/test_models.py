@@ -82,30 +82,31 @@ def test_leakage_invariant_on_k562(name, fitted_on_k562_dir):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("name", ["knn_retrieval", "logistic", "xgboost"])
-def test_poisoned_test_labels_do_not_move_scores(name, monkeypatch):
-    """Every test label of the screen flipped, the DE task's too (XGBoost's Dir features
-    read the screen's DE training rows): the scores do not move."""
+@pytest.mark.parametrize(("name", "task"), [("knn_retrieval", "dir"), ("logistic", "dir"),
+                                           ("xgboost", "dir"), ("xgboost", "de")])
+def test_poisoned_test_labels_do_not_move_scores(name, task, monkeypatch):
+    """Every test label of the screen flipped, the other task's too (XGBoost's strict
+    features read the screen's other task's training rows): the scores do not move."""
     import pqstats.screens as screens
     from pqstats.benchmark import fit_predict
 
     def poison(df):
         return df.assign(label=np.where(df.split == "test", 1 - df.label, df.label))
 
-    pairs = load_dir("k562_set")
-    a, _ = fit_predict(name, "k562_set", "dir", "strict", pairs)
+    pairs = screens.load_pairs("k562_set", task)
+    a, _ = fit_predict(name, "k562_set", task, "strict", pairs)
     real = screens.load_pairs
     monkeypatch.setattr(screens, "load_pairs", lambda n, t: poison(real(n, t)))
-    b, _ = fit_predict(name, "k562_set", "dir", "strict", poison(pairs))
+    b, _ = fit_predict(name, "k562_set", task, "strict", poison(pairs))
     np.testing.assert_array_equal(a, b)
 
 
-def test_xgboost_default_groups_add_de_outcomes_on_strict_dir_only():
+def test_xgboost_default_groups_add_the_other_task_on_the_strict_track_only():
     base = ("retrieval", "ridge", "graph")
     assert models.get_for("xgboost", "k562", "dir")._groups() == base + ("de_outcomes",)
-    assert models.get_for("xgboost", "k562", "de")._groups() == base
+    assert models.get_for("xgboost", "k562", "de")._groups() == base + ("dir_outcomes",)
     assert models.get_for("xgboost", "k562", "dir", track="transfer")._groups() == base
-    assert models.get("xgboost")._groups() == base  # no screen: no DE task to read
+    assert models.get("xgboost")._groups() == base  # no screen: no other task to read
     assert models.get_for("logistic", "k562", "dir")._groups() == base
     assert models.get_for("xgboost", "k562", "dir",
                           feature_groups=("graph",))._groups() == ("graph",)

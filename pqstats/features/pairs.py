@@ -18,13 +18,15 @@ Feature groups
 ``embedding``
     :func:`~pqstats.features.embeddings.svd_embedding` vectors of p and g (TF-IDF + SVD
     of the combined space) and their product (label-free).
-``de_outcomes``
-    Dir only: the ``retrieval`` (and ``ridge``) features of the same screen's *DE* task
-    (columns prefixed ``de_``), fitted on the DE training rows of the fit's own
-    knockdowns -- whether, not which way, knockdowns like p change g. A pilot or a CV
-    fold sees the DE rows of its own knockdowns only, and never a DE row of a knockdown
-    it scores. XGBoost's default on the strict track (grouped CV on training splits,
-    ``results/strict_dir_attempts.md``).
+``de_outcomes`` (a Dir task) / ``dir_outcomes`` (a DE task)
+    The ``retrieval`` (and ``ridge``) features computed on the same screen's *other*
+    task (columns prefixed ``de_`` / ``dir_``), from its training rows of the fit's own
+    knockdowns: for Dir, whether similar knockdowns change g at all; for DE, which way
+    they change it. Training pairs get them out of fold (the folds of the retrieval), so
+    no pair sees its own knockdown's other-task labels; a pilot or a CV fold reads the
+    other task's rows of its own knockdowns only, and no test row is ever read. XGBoost's
+    default on the strict track (grouped CV on training splits,
+    ``results/other_task_selection.md``).
 
 On the transfer track (``track="transfer"`` with ``dataset`` and ``task`` set), the
 retrieval also runs in the response-profile spaces of other screens
@@ -67,7 +69,9 @@ from pqstats.features.zero_shot import clear_memos as _clear_zero_shot_memos
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "clear_memos", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding", "de_outcomes")
+FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding", "de_outcomes", "dir_outcomes")
+#: the groups that read the screen's other task: group → the task whose outcomes it reads
+OTHER_TASK_GROUPS = {"de_outcomes": "de", "dir_outcomes": "dir"}
 
 # per process, keyed by everything a fit reads (parameters, training pairs and labels, the
 # graph, other screens' tables): models sharing a featuriser — logistic and XGBoost, and
@@ -153,13 +157,19 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer" and (self.dataset is None or self.task is None):
             raise ValueError("the transfer track needs dataset and task (which screens may "
                              "feed this one)")
-        if "de_outcomes" in self.groups and (self.task != "dir" or self.dataset is None):
-            raise ValueError("the 'de_outcomes' feature group reads the screen's DE outcomes "
-                             "for a Dir task: set dataset and task='dir', or leave the group "
-                             f"out (task={self.task!r}, dataset={self.dataset!r})")
+        for group, other in OTHER_TASK_GROUPS.items():
+            if group in self.groups and (self.dataset is None or self.task in (None, other)):
+                task = {"de": "dir", "dir": "de"}[other]
+                raise ValueError(f"the {group!r} feature group reads the screen's {other} "
+                                 f"outcomes for a {task} task: set dataset and "
+                                 f"task={task!r}, or leave the group out "
+                                 f"(task={self.task!r}, dataset={self.dataset!r})")
 
-    def _retrieval(self) -> ResponseRetrieval:
-        return ResponseRetrieval(self.profiles_,
+    def _retrieval(self, knowledge_only: bool = False) -> ResponseRetrieval:
+        """A new retrieval over the fit's spaces (the knowledge spaces only, without the
+        transfer track's response spaces, for the other task's outcomes)."""
+        profiles = self.profiles_[:len(self.spaces)] if knowledge_only else self.profiles_
+        return ResponseRetrieval(profiles,
                                  gene_neighbours=self.gene_neighbours,
                                  gene_weight=self.gene_weight, shrinkage=self.shrinkage,
                                  ridge=self.ridge if "ridge" in self.groups else None)
@@ -174,11 +184,11 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         y = np.asarray(y)
         sources = ([transfer_fingerprint(self.dataset, t) for t in ("de", self.task)]
                    if self.track == "transfer" else None)
-        de = self._de_rows(pairs) if "de_outcomes" in self.groups else None
+        other = self._other_task_rows(pairs)
         self.fit_key_ = (repr(sorted(self.get_params().items())), pairs_digest(pairs),
                          hash(y.tobytes()), id(kg), repr(sources),
-                         None if de is None else (pairs_digest(de), hash(de["label"].to_numpy(
-                             np.int8).tobytes())))
+                         None if other is None else (pairs_digest(other), hash(
+                             other["label"].to_numpy(np.int8).tobytes())))
         if self.fit_key_ in _FITTED:
             self.__dict__.update(_FITTED[self.fit_key_])
             return self
@@ -192,39 +202,30 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
             self.zero_shot_ = ZeroShotLogit(self.dataset, self.task).fit()
-        if de is not None:
-            self.de_featurizer_ = self._de_featurizer().fit(de[["pert", "gene"]],
-                                                            de["label"].to_numpy())
+        if other is not None:
+            self.other_task_retrieval_ = self._retrieval(knowledge_only=True).fit(
+                _canonical(other), other["label"].to_numpy())
         perts = pd.Index(canon["pert"].unique())
         self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
         remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
                                            if k.endswith("_") and k != "fit_key_"})
         return self
 
-    def _de_rows(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """The screen's DE training rows of the knockdowns in ``pairs`` (never a test row)."""
+    def _other_task(self) -> str | None:
+        """The task an other-task group reads (``"de"`` / ``"dir"``), or None."""
+        return next((t for g, t in OTHER_TASK_GROUPS.items() if g in self.groups), None)
+
+    def _other_task_rows(self, pairs: pd.DataFrame) -> pd.DataFrame | None:
+        """The other task's training rows of the knockdowns in ``pairs`` (never a test
+        row), or None without an other-task group."""
         from pqstats.screens import load_pairs
 
-        de = load_pairs(self.dataset, "de")
-        keep = (de["split"] == "train") & de["pert"].isin(pd.unique(pairs["pert"]))
-        return de[keep].reset_index(drop=True)
-
-    def _de_featurizer(self) -> PairFeaturizer:
-        groups = ("retrieval", "ridge") if "ridge" in self.groups else ("retrieval",)
-        return PairFeaturizer(spaces=self.spaces, groups=groups,
-                              gene_neighbours=self.gene_neighbours, gene_weight=self.gene_weight,
-                              shrinkage=self.shrinkage, ridge=self.ridge, n_splits=self.n_splits,
-                              dataset=self.dataset, task="de")
-
-    def _de_training_features(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """``de_outcomes`` of the training pairs: each pair's row of the DE featuriser's
-        out-of-fold features (0 where the DE task has no training row for the pair)."""
-        f = self.de_featurizer_
-        de = self._de_rows(pairs)
-        oof = f.fit_transform(de[["pert", "gene"]], de["label"].to_numpy())
-        oof.index = pd.MultiIndex.from_frame(de[["pert", "gene"]])
-        rows = oof.reindex(pd.MultiIndex.from_frame(pairs[["pert", "gene"]])).fillna(0.0)
-        return rows.add_prefix("de_").set_axis(pairs.index)
+        task = self._other_task()
+        if task is None:
+            return None
+        rows = load_pairs(self.dataset, task)
+        keep = (rows["split"] == "train") & rows["pert"].isin(pd.unique(pairs["pert"]))
+        return rows[keep].reset_index(drop=True)
 
     def _members(self) -> dict[str, list[str]] | None:
         """Programme → member genes when the screen reads out programmes, else None."""
@@ -262,9 +263,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             parts = ([self.retrieval_.transform(_canonical(pairs))]
                      if "retrieval" in self.groups else [])
             parts += self._label_free(pairs)
-            if "de_outcomes" in self.groups:
-                parts.append(self.de_featurizer_.transform(pairs[["pert", "gene"]])
-                             .add_prefix("de_").set_axis(pairs.index))
+            if self._other_task() is not None:
+                parts.append(self.other_task_retrieval_.transform(_canonical(pairs))
+                             .add_prefix(f"{self._other_task()}_").set_axis(pairs.index))
             remember(_TRANSFORMED, key, pd.concat(parts, axis=1))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
@@ -280,20 +281,32 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         key = self.fit_key_
         if key in _OOF_MEMO:
             return _OOF_MEMO[key].set_axis(pairs.index).copy()
+        n_perts = pairs["pert"].nunique()
+        folds = list(GroupKFold(n_splits=min(self.n_splits, n_perts)).split(
+            pairs, groups=pairs["pert"]))
+        canon = _canonical(pairs)
         parts = []
         if "retrieval" in self.groups:
             oof = pd.DataFrame(index=pairs.index, columns=self.retrieval_.feature_names(),
                                dtype=float)
-            n_perts = pairs["pert"].nunique()
-            folds = GroupKFold(n_splits=min(self.n_splits, n_perts))
-            canon = _canonical(pairs)
-            for fit_idx, held_idx in folds.split(pairs, groups=pairs["pert"]):
+            for fit_idx, held_idx in folds:
                 r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
                 oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
             parts.append(oof)
         parts += self._label_free(pairs)
-        if "de_outcomes" in self.groups:
-            parts.append(self._de_training_features(pairs))
+        if self._other_task() is not None:
+            # out of fold: each held knockdown's features come from the other task's rows
+            # of the fold's other knockdowns only
+            other = self._other_task_rows(pairs)
+            canon_other = _canonical(other)
+            names = self.other_task_retrieval_.feature_names()
+            oof = pd.DataFrame(index=pairs.index, columns=names, dtype=float)
+            for fit_idx, held_idx in folds:
+                mine = other["pert"].isin(pd.unique(pairs["pert"].iloc[fit_idx])).to_numpy()
+                r = self._retrieval(knowledge_only=True).fit(
+                    canon_other[mine], other["label"].to_numpy()[mine])
+                oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
+            parts.append(oof.add_prefix(f"{self._other_task()}_"))
         out = pd.concat(parts, axis=1)
         remember(_OOF_MEMO, key, out.copy())
         return out
