@@ -200,6 +200,9 @@ def test_other_task_groups_need_a_screens_other_task():
                        task="dir").fit(empty, [])
     with pytest.raises(ValueError, match="'de_outcomes'.*set dataset"):
         PairFeaturizer(groups=("retrieval", "de_outcomes"), task="dir").fit(empty, [])
+    with pytest.raises(ValueError, match="'dir_outcomes' feature group extends the retrieval"):
+        PairFeaturizer(groups=("graph", "dir_outcomes"), dataset="k562", task="de").fit(empty,
+                                                                                        [])
 
 
 @pytest.mark.integration
@@ -247,6 +250,30 @@ def test_other_task_groups_read_only_the_fits_own_training_rows(monkeypatch, tas
     pd.testing.assert_frame_equal(oof[mine], base_oof[mine])
     assert not np.allclose(oof.loc[~mine, cols], base_oof.loc[~mine, cols])
     assert not np.allclose(held[cols], base_test[cols])
+
+
+@pytest.mark.integration
+def test_other_task_group_adds_columns_to_the_same_base_features():
+    """With an other-task group the featuriser's other columns are exactly those of the
+    featuriser without it (the models without the group share those fits and memos)."""
+    from pqstats.features.pairs import clear_memos
+    from pqstats.screens import load_pairs
+
+    pairs = load_pairs("k562_set", "de")
+    fit = pairs[pairs.pert.isin(pairs.loc[pairs.split == "train", "pert"].unique()[:200])]
+    test = pairs[pairs.split == "test"].head(2000)
+    groups = ("retrieval", "ridge", "graph")
+    base = PairFeaturizer(groups=groups, dataset="k562_set", task="de")
+    full = PairFeaturizer(groups=groups + ("dir_outcomes",), dataset="k562_set", task="de")
+    oof = full.fit_transform(fit[["pert", "gene"]], fit.label.to_numpy())
+    added = [c for c in oof.columns if c.startswith("dir_")]
+    assert added and oof[added].notna().all().all()
+    held = full.transform(test[["pert", "gene"]])
+    clear_memos()  # the base featuriser computes its own
+    pd.testing.assert_frame_equal(
+        oof.drop(columns=added),
+        base.fit_transform(fit[["pert", "gene"]], fit.label.to_numpy()))
+    pd.testing.assert_frame_equal(held.drop(columns=added), base.transform(test[["pert", "gene"]]))
 
 
 def test_other_task_features_are_described_in_words():

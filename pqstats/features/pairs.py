@@ -158,6 +158,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             raise ValueError("the transfer track needs dataset and task (which screens may "
                              "feed this one)")
         for group, other in OTHER_TASK_GROUPS.items():
+            if group in self.groups and "retrieval" not in self.groups:
+                raise ValueError(f"the {group!r} feature group extends the retrieval: give "
+                                 f"it with 'retrieval', e.g. groups=('retrieval', 'ridge', "
+                                 f"'graph', {group!r})")
             if group in self.groups and (self.dataset is None or self.task in (None, other)):
                 task = {"de": "dir", "dir": "de"}[other]
                 raise ValueError(f"the {group!r} feature group reads the screen's {other} "
@@ -180,15 +184,14 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         Memoised per process: a second fit on the same inputs reuses the first.
         """
         self._validate()
+        if self._other_task() is not None:
+            return self._fit_with_other_task(pairs, y)
         kg = load_graph()
         y = np.asarray(y)
         sources = ([transfer_fingerprint(self.dataset, t) for t in ("de", self.task)]
                    if self.track == "transfer" else None)
-        other = self._other_task_rows(pairs)
         self.fit_key_ = (repr(sorted(self.get_params().items())), pairs_digest(pairs),
-                         hash(y.tobytes()), id(kg), repr(sources),
-                         None if other is None else (pairs_digest(other), hash(
-                             other["label"].to_numpy(np.int8).tobytes())))
+                         hash(y.tobytes()), id(kg), repr(sources))
         if self.fit_key_ in _FITTED:
             self.__dict__.update(_FITTED[self.fit_key_])
             return self
@@ -202,11 +205,29 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if self.track == "transfer":
             self.transfer_ = TransferFeatures(self.dataset, self.task).fit()
             self.zero_shot_ = ZeroShotLogit(self.dataset, self.task).fit()
-        if other is not None:
-            self.other_task_retrieval_ = self._retrieval(knowledge_only=True).fit(
-                _canonical(other), other["label"].to_numpy())
         perts = pd.Index(canon["pert"].unique())
         self.n_unknown_perts_ = int((~perts.isin(pd.Index(kg.genes))).sum())
+        remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
+                                           if k.endswith("_") and k != "fit_key_"})
+        return self
+
+    def _fit_with_other_task(self, pairs: pd.DataFrame, y) -> PairFeaturizer:
+        """Fit the featuriser without its other-task group (``base_``: its fits, features
+        and memos are those of every model without the group), then the other task's
+        retrieval on that task's training rows of the same knockdowns."""
+        base = PairFeaturizer(**{**self.get_params(), "groups": tuple(
+            g for g in self.groups if g not in OTHER_TASK_GROUPS)}).fit(pairs, y)
+        other = self._other_task_rows(pairs)
+        self.fit_key_ = (base.fit_key_, self._other_task(), pairs_digest(other),
+                         hash(other["label"].to_numpy(np.int8).tobytes()))
+        if self.fit_key_ in _FITTED:
+            self.__dict__.update(_FITTED[self.fit_key_])
+            return self
+        self.__dict__.update({k: v for k, v in vars(base).items()
+                              if k.endswith("_") and k != "fit_key_"})
+        self.base_ = base
+        self.other_task_retrieval_ = self._retrieval(knowledge_only=True).fit(
+            _canonical(other), other["label"].to_numpy())
         remember(_FITTED, self.fit_key_, {k: v for k, v in vars(self).items()
                                            if k.endswith("_") and k != "fit_key_"})
         return self
@@ -260,12 +281,13 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         """Features of any pairs, using every training pair (memoised per process)."""
         key = (self.fit_key_, pairs_digest(pairs))
         if key not in _TRANSFORMED:
-            parts = ([self.retrieval_.transform(_canonical(pairs))]
-                     if "retrieval" in self.groups else [])
-            parts += self._label_free(pairs)
             if self._other_task() is not None:
-                parts.append(self.other_task_retrieval_.transform(_canonical(pairs))
-                             .add_prefix(f"{self._other_task()}_").set_axis(pairs.index))
+                parts = [self.base_.transform(pairs),
+                         self.other_task_retrieval_.transform(_canonical(pairs))
+                         .add_prefix(f"{self._other_task()}_").set_axis(pairs.index)]
+            else:
+                parts = ([self.retrieval_.transform(_canonical(pairs))]
+                         if "retrieval" in self.groups else []) + self._label_free(pairs)
             remember(_TRANSFORMED, key, pd.concat(parts, axis=1))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
@@ -282,31 +304,32 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if key in _OOF_MEMO:
             return _OOF_MEMO[key].set_axis(pairs.index).copy()
         n_perts = pairs["pert"].nunique()
-        folds = list(GroupKFold(n_splits=min(self.n_splits, n_perts)).split(
-            pairs, groups=pairs["pert"]))
+        folds = GroupKFold(n_splits=min(self.n_splits, n_perts)).split(
+            pairs, groups=pairs["pert"])
         canon = _canonical(pairs)
-        parts = []
-        if "retrieval" in self.groups:
-            oof = pd.DataFrame(index=pairs.index, columns=self.retrieval_.feature_names(),
-                               dtype=float)
-            for fit_idx, held_idx in folds:
-                r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
-                oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
-            parts.append(oof)
-        parts += self._label_free(pairs)
         if self._other_task() is not None:
-            # out of fold: each held knockdown's features come from the other task's rows
-            # of the fold's other knockdowns only
+            # out of fold, in the retrieval's folds: each held knockdown's features come
+            # from the other task's rows of the fold's other knockdowns only
             other = self._other_task_rows(pairs)
             canon_other = _canonical(other)
-            names = self.other_task_retrieval_.feature_names()
-            oof = pd.DataFrame(index=pairs.index, columns=names, dtype=float)
+            oof = pd.DataFrame(index=pairs.index, dtype=float,
+                               columns=self.other_task_retrieval_.feature_names())
             for fit_idx, held_idx in folds:
                 mine = other["pert"].isin(pd.unique(pairs["pert"].iloc[fit_idx])).to_numpy()
                 r = self._retrieval(knowledge_only=True).fit(
                     canon_other[mine], other["label"].to_numpy()[mine])
                 oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
-            parts.append(oof.add_prefix(f"{self._other_task()}_"))
-        out = pd.concat(parts, axis=1)
+            out = pd.concat([self.base_.fit_transform(pairs, y),
+                             oof.add_prefix(f"{self._other_task()}_")], axis=1)
+        else:
+            parts = []
+            if "retrieval" in self.groups:
+                oof = pd.DataFrame(index=pairs.index, dtype=float,
+                                   columns=self.retrieval_.feature_names())
+                for fit_idx, held_idx in folds:
+                    r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
+                    oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
+                parts.append(oof)
+            out = pd.concat(parts + self._label_free(pairs), axis=1)
         remember(_OOF_MEMO, key, out.copy())
         return out
