@@ -296,11 +296,18 @@ class _FeatureModel(PairClassifier):
         for the cell (``retrieval, ridge, graph``, with the screen's other task --
         ``de_outcomes`` on Dir, ``dir_outcomes`` on DE -- on the strict track where the
         model's grouped CV chose it)."""
+        from pqstats.features.pairs import OTHER_TASK_GROUPS
+        from pqstats.screens import get_screen
+
         if self.feature_groups is not None:
             return tuple(self.feature_groups)
-        other = {"dir": ("de_outcomes",), "de": ("dir_outcomes",)}.get(self.task, ())
-        use = self._other_task_on_strict and self.dataset and self.track == "strict"
-        return ("retrieval", "ridge", "graph") + (other if use else ())
+        base = ("retrieval", "ridge", "graph")
+        if not (self._other_task_on_strict and self.dataset and self.track == "strict"):
+            return base
+        # de_outcomes on Dir, dir_outcomes on DE, where the screen has that other table
+        return base + tuple(g for g, other in OTHER_TASK_GROUPS.items()
+                            if self.task not in (None, other)
+                            and get_screen(self.dataset).file(other) is not None)
 
     def _zero_shot_featurizer(self):
         from pqstats.features.zero_shot import ZeroShotFeaturizer

@@ -361,6 +361,27 @@ def test_hepg2_import_scores_like_the_builtin(hepg2_import, model):
         np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)
 
 
+def test_a_screen_without_a_dir_table_fits_de_without_dir_outcomes(tmp_path, monkeypatch):
+    """XGBoost's strict DE default reads the screen's Dir table only where there is one;
+    asked for it explicitly on a DE-only screen, the featuriser says what is missing."""
+    from pqstats import models
+    from pqstats.features import PairFeaturizer
+
+    monkeypatch.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path / "data")))
+    de = load_de("hepg2")
+    small = de[de.pert.isin(de.pert.unique()[:80])]
+    path = tmp_path / "de_only.csv"
+    small.to_csv(path, index=False)
+    import_screen("de_only", path, cell_line="HepG2")
+    assert get_screen("de_only").file("dir") is None
+    assert "dir_outcomes" not in models.get_for("xgboost", "de_only", "de")._groups()
+    assert "dir_outcomes" in models.get_for("xgboost", "hepg2", "de")._groups()
+    train = load_de("de_only").query("split == 'train'")
+    with pytest.raises(ValueError, match="'de_only' has no dir table.*'dir_outcomes'"):
+        PairFeaturizer(groups=("retrieval", "dir_outcomes"), dataset="de_only",
+                       task="de").fit(train[["pert", "gene"]], train.label.to_numpy())
+
+
 def test_pairs_names_resolve_like_perturbations(tmp_path):
     """Ensembl ids become the graph's symbol; symbols (outdated ones too) stay as written;
     unknown names stay, counted; direction given as up/down."""

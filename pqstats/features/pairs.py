@@ -239,11 +239,16 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     def _other_task_rows(self, pairs: pd.DataFrame) -> pd.DataFrame | None:
         """The other task's training rows of the knockdowns in ``pairs`` (never a test
         row), or None without an other-task group."""
-        from pqstats.screens import load_pairs
+        from pqstats.screens import get_screen, load_pairs
 
         task = self._other_task()
         if task is None:
             return None
+        if get_screen(self.dataset).file(task) is None:
+            group = next(g for g, t in OTHER_TASK_GROUPS.items() if t == task)
+            raise ValueError(f"screen {self.dataset!r} has no {task} table, which the "
+                             f"{group!r} feature group reads: leave the group out, or "
+                             f"import the screen with its {task} table")
         rows = load_pairs(self.dataset, task)
         keep = (rows["split"] == "train") & rows["pert"].isin(pd.unique(pairs["pert"]))
         return rows[keep].reset_index(drop=True)
