@@ -296,6 +296,16 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             remember(_TRANSFORMED, key, pd.concat(parts, axis=1))
         return _TRANSFORMED[key].set_axis(pairs.index).copy()
 
+    def _out_of_fold(self, pairs: pd.DataFrame, canon: pd.DataFrame, names: list[str],
+                     fit_fold) -> pd.DataFrame:
+        """Each held fold's features (``n_splits`` folds grouped by perturbation), from the
+        retrieval that ``fit_fold(fit_idx)`` fits on the other folds."""
+        oof = pd.DataFrame(index=pairs.index, columns=names, dtype=float)
+        folds = GroupKFold(n_splits=min(self.n_splits, pairs["pert"].nunique()))
+        for fit_idx, held_idx in folds.split(pairs, groups=pairs["pert"]):
+            oof.iloc[held_idx] = fit_fold(fit_idx).transform(canon.iloc[held_idx]).to_numpy()
+        return oof
+
     def fit_transform(self, pairs: pd.DataFrame, y=None, **fit_params) -> pd.DataFrame:
         """Fit, and return out-of-fold features for the training pairs themselves.
 
@@ -308,33 +318,28 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         key = self.fit_key_
         if key in _OOF_MEMO:
             return _OOF_MEMO[key].set_axis(pairs.index).copy()
-        n_perts = pairs["pert"].nunique()
-        folds = GroupKFold(n_splits=min(self.n_splits, n_perts)).split(
-            pairs, groups=pairs["pert"])
         canon = _canonical(pairs)
-        if self._other_task() is not None:
+        task = self._other_task()
+        if task is not None:
             # out of fold, in the retrieval's folds: each held knockdown's features come
             # from the other task's rows of the fold's other knockdowns only
             other = self._other_task_rows(pairs)
-            canon_other = _canonical(other)
-            oof = pd.DataFrame(index=pairs.index, dtype=float,
-                               columns=self.other_task_retrieval_.feature_names())
-            for fit_idx, held_idx in folds:
+            canon_other, labels = _canonical(other), other["label"].to_numpy()
+
+            def fit_fold(fit_idx):
                 mine = other["pert"].isin(pd.unique(pairs["pert"].iloc[fit_idx])).to_numpy()
-                r = self._retrieval(knowledge_only=True).fit(
-                    canon_other[mine], other["label"].to_numpy()[mine])
-                oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
-            out = pd.concat([self.base_.fit_transform(pairs, y),
-                             oof.add_prefix(f"{self._other_task()}_")], axis=1)
+                return self._retrieval(knowledge_only=True).fit(canon_other[mine], labels[mine])
+
+            oof = self._out_of_fold(pairs, canon, self.other_task_retrieval_.feature_names(),
+                                    fit_fold)
+            out = pd.concat([self.base_.fit_transform(pairs, y), oof.add_prefix(f"{task}_")],
+                            axis=1)
         else:
             parts = []
             if "retrieval" in self.groups:
-                oof = pd.DataFrame(index=pairs.index, dtype=float,
-                                   columns=self.retrieval_.feature_names())
-                for fit_idx, held_idx in folds:
-                    r = self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])
-                    oof.iloc[held_idx] = r.transform(canon.iloc[held_idx]).to_numpy()
-                parts.append(oof)
+                parts.append(self._out_of_fold(
+                    pairs, canon, self.retrieval_.feature_names(),
+                    lambda fit_idx: self._retrieval().fit(canon.iloc[fit_idx], y[fit_idx])))
             out = pd.concat(parts + self._label_free(pairs), axis=1)
         remember(_OOF_MEMO, key, out.copy())
         return out
