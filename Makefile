@@ -71,6 +71,7 @@ select: setup data
 	$(BIN)/python benchmarks/zero_shot_unmeasured_genes.py
 	$(BIN)/python benchmarks/strict_dir_attempts.py
 	$(BIN)/python benchmarks/other_task_selection.py
+	$(BIN)/python benchmarks/ensemble_selection.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data

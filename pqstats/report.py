@@ -230,7 +230,7 @@ def _extra_models(results: pd.DataFrame) -> list[str]:
     return [m for m in _scored_models(results) if m not in own]
 
 
-def _main_model(results: pd.DataFrame, preferred: str = "xgboost") -> str | None:
+def _main_model(results: pd.DataFrame, preferred: str = "ensemble") -> str | None:
     """The model shown in the headline figure: ``preferred`` if present, else the best
     mean strict-track AUROC over all cells."""
     ok = _ok(results)
@@ -297,7 +297,7 @@ def plot_main_result(results: pd.DataFrame, path: str | os.PathLike,
     path : path-like
         Where to write the PNG.
     model : str, optional
-        pqstats model to show (default ``xgboost`` when present, else the best mean
+        pqstats model to show (default ``ensemble`` when present, else the best mean
         strict-track model).
 
     Returns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,6 +132,35 @@ def test_benchmark_cache_reuses_scores_only_for_identical_inputs(counted_fits):
     pd.testing.assert_frame_equal(first, second)
     bm.run_benchmark(**kw, cache=False)
     assert calls == ["random", "random"]
+
+
+@pytest.mark.integration
+def test_benchmark_ensemble_averages_its_members_own_fits(counted_fits):
+    import pqstats.benchmark as bm
+    from pqstats import models
+    from pqstats.screens import load_pairs
+
+    kw = dict(datasets=["k562_set"], tasks=["dir"], n_boot=10, progress=False, seeds=1)
+    members: dict = {}
+    bm.run_benchmark(models=["logistic", "xgboost"], scores_out=members, **kw)
+    assert counted_fits == ["logistic", "xgboost"]
+    pairs = load_pairs("k562_set", "dir")
+    mean = (members[("k562_set", "dir", "strict", "logistic")]
+            + members[("k562_set", "dir", "strict", "xgboost")]) / 2
+    np.testing.assert_allclose(bm.cached_scores("ensemble", "k562_set", "dir", "strict",
+                                                pairs), mean, rtol=0, atol=1e-12)
+    kept: dict = {}
+    bm.run_benchmark(models=["ensemble"], scores_out=kept, **kw)
+    assert counted_fits == ["logistic", "xgboost"]  # the members' cached fits, not new ones
+    train, test = pairs[pairs["split"] == "train"], pairs[pairs["split"] == "test"]
+    direct = models.get_for("ensemble", "k562_set", "dir").fit(
+        train[["pert", "gene"]], train["label"].to_numpy()).score_pairs(test[["pert", "gene"]])
+    np.testing.assert_allclose(kept[("k562_set", "dir", "strict", "ensemble")], direct,
+                               rtol=1e-6, atol=1e-7)
+    # without the cache, each member is still fitted once per seed
+    bm.run_benchmark(models=["ensemble", "logistic", "xgboost"], cache=False,
+                     **{**kw, "seeds": 2})
+    assert counted_fits[2:] == ["logistic", "xgboost", "xgboost"]
 
 
 @pytest.mark.integration

@@ -1,0 +1,100 @@
+"""Does the mean of the logistic and XGBoost probabilities beat both? Grouped CV, 5 seeds.
+
+The choice behind the ``ensemble`` model's place in the default benchmark: each member
+with its own default features for the strict track (logistic: ``retrieval, ridge,
+graph``; XGBoost: the same plus the screen's other task), fitted on the same fold, and
+the ensemble the mean of their positive-class probabilities. 3 folds grouped by
+perturbation on the TRAINING split of each screen (:func:`pqstats.evaluation.
+grouped_folds`, seed 0), scored fold by fold; a seeded cell (XGBoost, the ensemble) is
+the mean over seeds 0-4 of the fold mean, ± the standard deviation over seeds, and
+logistic regression, deterministic, runs once. Both members read the same featuriser's
+columns (logistic without the other-task ones), as the models' own fits do.
+
+No test split is read. Writes results/ensemble_selection.csv and .md (`make select`;
+about 8 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from pqstats import models
+from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
+from pqstats.benchmark import available_builtin_screens
+from pqstats.evaluation import auc_per_gene, grouped_folds
+from pqstats.features.pairs import OTHER_TASK_GROUPS
+
+OUT = "results"
+SEEDS = range(5)
+ORDER = ("logistic", "xgboost", "ensemble")
+
+
+def screen_rows(dataset: str, task: str) -> list[dict]:
+    """Per (fold, model, seed) per-gene AUROC of one screen's held-out folds."""
+    from pqstats.screens import load_pairs
+
+    data = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
+    y = data["label"].to_numpy().astype(int)
+    rows = []
+    for fold, (fit_idx, held_idx) in enumerate(grouped_folds(data, 3, 0)):
+        fit, held = data.iloc[fit_idx], data.iloc[held_idx]
+        xgb_model = models.get_for("xgboost", dataset, task)
+        featurizer = xgb_model._featurizer()
+        A = featurizer.fit_transform(fit[["pert", "gene"]], y[fit_idx])
+        B = featurizer.transform(held[["pert", "gene"]])
+        other = [c for c in A.columns
+                 if c.startswith(tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values()))
+                 and c.split("_", 1)[0] != task]
+        logistic = models.get("logistic")._make_classifier().fit(
+            A.drop(columns=other).to_numpy(np.float32), y[fit_idx])
+        p_log = logistic.predict_proba(B.drop(columns=other).to_numpy(np.float32))[:, 1]
+
+        scored = [("logistic", 0, p_log)]
+        for seed in SEEDS:
+            clf = models.get("xgboost", random_state=seed)._make_classifier().fit(
+                A.to_numpy(np.float32), y[fit_idx])
+            p_xgb = clf.predict_proba(B.to_numpy(np.float32))[:, 1]
+            scored += [("xgboost", seed, p_xgb), ("ensemble", seed, (p_log + p_xgb) / 2)]
+        rows += [{"dataset": dataset, "task": task, "model": model, "seed": seed,
+                  "fold": fold, "auroc": auc_per_gene(held, scores)}
+                 for model, seed, scores in scored]
+    return rows
+
+
+def main() -> None:
+    screens = available_builtin_screens()
+    jobs = [(d, t) for t in ("de", "dir") for d in screens]
+    parts = Parallel(n_jobs=2)(delayed(screen_rows)(d, t) for d, t in jobs)
+    table = pd.DataFrame([row for part in parts for row in part])
+    atomic_write_csv(f"{OUT}/ensemble_selection.csv", table)
+    per_seed = table.groupby(["task", "model", "dataset", "seed"])["auroc"].mean()
+    cells = per_seed.groupby(["task", "model", "dataset"]).agg(["mean", "std"])
+    means = per_seed.groupby(["task", "model", "seed"]).mean().groupby(
+        ["task", "model"]).mean()
+    lines = []
+    for task in ("de", "dir"):
+        for model in ORDER:
+            row = {"task": task, "model": model}
+            for d in screens:
+                m, sd = cells.loc[(task, model, d)]
+                row[d] = f"{m:.4f}" + ("" if model == "logistic" else f" ± {sd:.4f}")
+            row["mean"] = f"{means[(task, model)]:.4f}"
+            lines.append(row)
+    gains = "; ".join(
+        f"{task} {means[(task, 'ensemble')] - means[(task, m)]:+.4f} over {m}"
+        for task in ("de", "dir") for m in ("logistic", "xgboost"))
+    atomic_write_text(f"{OUT}/ensemble_selection.md", "\n".join([
+        "# Strict track: the mean of logistic and XGBoost (grouped CV, 5 XGBoost seeds)",
+        "", "`python benchmarks/ensemble_selection.py`. 3 folds grouped by perturbation on "
+        "each training split, scored fold by fold; XGBoost and the ensemble: mean over "
+        "seeds 0-4 of the fold mean, ± the standard deviation over seeds; logistic: one "
+        "deterministic fit. Each member has its own default strict features. No test "
+        "split is read.", "",
+        markdown_table(pd.DataFrame(lines)), "",
+        f"Ensemble on the mean of the screens: {gains}.", ""]))
+
+
+if __name__ == "__main__":
+    main()
