@@ -72,6 +72,8 @@ select: setup data
 	$(BIN)/python benchmarks/strict_dir_attempts.py
 	$(BIN)/python benchmarks/other_task_selection.py
 	$(BIN)/python benchmarks/ensemble_selection.py
+	$(BIN)/python benchmarks/factors_selection.py
+	$(BIN)/python benchmarks/response_structure_attempts.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data

@@ -535,7 +535,8 @@ class XGBoostModel(_FeatureModel):
         ridge, graph`` (the kernel ridge group ``ridge`` chosen by grouped CV on the
         training splits, ``results/strict_selection.md``), and on the strict track of a
         screen the same screen's other task too (``de_outcomes`` on Dir, ``dir_outcomes``
-        on DE; grouped CV over five seeds, ``results/other_task_selection.md``).
+        on DE; grouped CV over five seeds, ``results/other_task_selection.md``). The
+        reduced-rank ``factors`` are opt-in (``results/factors_selection.md``).
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float

@@ -90,3 +90,43 @@ def test_kernel_ridge_model_refuses_a_bad_penalty(bad, toy_pairs):
 
 def test_kernel_ridge_runs_strict_not_zero_shot():
     assert models.zero_shot_note("kernel_ridge") is not None
+
+
+@pytest.mark.parametrize("k", [2, 5])
+def test_reduced_rank_factors_equal_their_primal_definition(k):
+    """``<space>_factors`` = û_p · v_g: V the top-k right singular vectors of the residual
+    responses (numpy's SVD; compared as a subspace, signs being arbitrary), each training
+    perturbation's scores sklearn's Ridge (alpha 1, no intercept) on its observed genes,
+    and û_p the primal ridge regression of those scores on the knowledge profiles."""
+    penalty = 2.0
+    prof, pairs, y, query, mat = _toy(3, n_genes=12)
+    query = pd.concat([query, query.iloc[:2].assign(gene="unmeasured")], ignore_index=True)
+    r = ResponseRetrieval([prof], gene_weight=0.0, ridge=penalty, factors=k).fit(pairs, y)
+    _, _, vt = np.linalg.svd(r.residual_.astype(np.float64), full_matrices=False)
+    v = r.gene_loadings_.astype(np.float64)
+    np.testing.assert_allclose(v @ v.T, vt[:k].T @ vt[:k], atol=1e-4)
+    scores = np.array([Ridge(alpha=1.0, fit_intercept=False).fit(
+        v[r.mask_[i] > 0], r.residual_[i, r.mask_[i] > 0]).coef_
+        for i in range(len(r.perts_))])
+    np.testing.assert_allclose(r.pert_scores_, scores, rtol=1e-4, atol=1e-5)
+    rows = prof.genes.get_indexer(r.perts_)
+    u_hat = Ridge(alpha=penalty, fit_intercept=False).fit(mat[rows], scores).predict(
+        mat[prof.genes.get_indexer(query["pert"])])
+    gi = r.genes_.get_indexer(query["gene"])
+    expected = np.where(gi >= 0, np.einsum("ik,ik->i", u_hat, v[np.maximum(gi, 0)]), 0.0)
+    got = r.transform(query)["toy_factors"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert (got[-2:] == 0).all()  # a gene no training pair measured has no loading
+
+
+def test_factors_only_when_asked_and_only_with_the_ridge():
+    prof, pairs, y, query, _ = _toy(4)
+    ridge = ResponseRetrieval([prof], ridge=3.0).fit(pairs, y).transform(query)
+    both = ResponseRetrieval([prof], ridge=3.0, factors=3).fit(pairs, y).transform(query)
+    assert "toy_factors" not in ridge.columns and "toy_factors" in both.columns
+    pd.testing.assert_frame_equal(both[ridge.columns], ridge)
+    with pytest.raises(ValueError, match="set ridge too"):
+        ResponseRetrieval([prof], factors=3)
+    with pytest.raises(ValueError, match="extends the kernel ridge"):
+        PairFeaturizer(groups=("retrieval", "factors", "graph")).fit(
+            pd.DataFrame({"pert": ["A"], "gene": ["g"]}), [1])

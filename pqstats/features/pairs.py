@@ -12,6 +12,10 @@ Feature groups
     space, ridge regression from knowledge profiles to response profiles
     (:class:`~pqstats.features.retrieval.ResponseRetrieval`'s ``ridge``), with the
     perturbation's strength predicted the same way.
+``factors``
+    With ``ridge``: the reduced-rank variant, Y ≈ P W Vᵀ with :data:`RESPONSE_FACTORS`
+    gene loadings from the training responses (``<space>_factors``,
+    :class:`~pqstats.features.retrieval.ResponseRetrieval`'s ``factors``).
 ``graph``
     :func:`~pqstats.features.graph_pairs.graph_pair_features`: direct relations of p and
     g in the knowledge graph (label-free).
@@ -69,7 +73,10 @@ from pqstats.features.zero_shot import clear_memos as _clear_zero_shot_memos
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "clear_memos", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding", "de_outcomes", "dir_outcomes")
+FEATURE_GROUPS = ("retrieval", "ridge", "factors", "graph", "embedding", "de_outcomes",
+                  "dir_outcomes")
+#: k of the ``factors`` group's reduced-rank response model
+RESPONSE_FACTORS = 30
 #: the groups that read the screen's other task: group → the task whose outcomes it reads
 OTHER_TASK_GROUPS = {"de_outcomes": "de", "dir_outcomes": "dir"}
 
@@ -149,6 +156,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if "ridge" in self.groups and "retrieval" not in self.groups:
             raise ValueError("the 'ridge' feature group extends the retrieval: give it with "
                              "'retrieval', e.g. groups=('retrieval', 'ridge', 'graph')")
+        if "factors" in self.groups and "ridge" not in self.groups:
+            raise ValueError("the 'factors' feature group extends the kernel ridge: give it "
+                             "with 'retrieval' and 'ridge', e.g. groups=('retrieval', "
+                             "'ridge', 'factors', 'graph')")
         bad = [s for s in self.spaces if s not in SPACES]
         if bad:
             raise ValueError(f"unknown space(s) {bad}; choose from {', '.join(SPACES)}")
@@ -176,7 +187,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return ResponseRetrieval(profiles,
                                  gene_neighbours=self.gene_neighbours,
                                  gene_weight=self.gene_weight, shrinkage=self.shrinkage,
-                                 ridge=self.ridge if "ridge" in self.groups else None)
+                                 ridge=self.ridge if "ridge" in self.groups else None,
+                                 factors=RESPONSE_FACTORS if "factors" in self.groups
+                                 else None)
 
     def fit(self, pairs: pd.DataFrame, y) -> PairFeaturizer:
         """Fit the retrieval on every training pair (for :meth:`transform`).
