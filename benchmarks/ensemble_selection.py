@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from _training_cv import every_screen, training_folds
 
 from pqstats import models
-from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
-from pqstats.evaluation import auc_per_gene, grouped_folds
+from pqstats._io import atomic_write_text, markdown_table
+from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import OTHER_TASK_GROUPS
 
 OUT = "results"
@@ -33,28 +32,23 @@ ORDER = ("logistic", "xgboost", "ensemble")
 
 def screen_rows(dataset: str, task: str) -> list[dict]:
     """Per (fold, model, seed) per-gene AUROC of one screen's held-out folds."""
-    from pqstats.screens import load_pairs
-
-    data = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
-    y = data["label"].to_numpy().astype(int)
     rows = []
-    for fold, (fit_idx, held_idx) in enumerate(grouped_folds(data, 3, 0)):
-        fit, held = data.iloc[fit_idx], data.iloc[held_idx]
+    for fold, fit, held, y_fit in training_folds(dataset, task):
         xgb_model = models.get_for("xgboost", dataset, task)
         featurizer = xgb_model._featurizer()
-        A = featurizer.fit_transform(fit[["pert", "gene"]], y[fit_idx])
+        A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
         B = featurizer.transform(held[["pert", "gene"]])
         other = [c for c in A.columns
                  if c.startswith(tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values()))
                  and c.split("_", 1)[0] != task]
         logistic = models.get("logistic")._make_classifier().fit(
-            A.drop(columns=other).to_numpy(np.float32), y[fit_idx])
+            A.drop(columns=other).to_numpy(np.float32), y_fit)
         p_log = logistic.predict_proba(B.drop(columns=other).to_numpy(np.float32))[:, 1]
 
         scored = [("logistic", 0, p_log)]
         for seed in SEEDS:
             clf = models.get("xgboost", random_state=seed)._make_classifier().fit(
-                A.to_numpy(np.float32), y[fit_idx])
+                A.to_numpy(np.float32), y_fit)
             p_xgb = clf.predict_proba(B.to_numpy(np.float32))[:, 1]
             scored += [("xgboost", seed, p_xgb), ("ensemble", seed, (p_log + p_xgb) / 2)]
         rows += [{"dataset": dataset, "task": task, "model": model, "seed": seed,
@@ -64,11 +58,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
 
 
 def main() -> None:
-    screens = available_builtin_screens()
-    jobs = [(d, t) for t in ("de", "dir") for d in screens]
-    parts = Parallel(n_jobs=2)(delayed(screen_rows)(d, t) for d, t in jobs)
-    table = pd.DataFrame([row for part in parts for row in part])
-    atomic_write_csv(f"{OUT}/ensemble_selection.csv", table)
+    screens, table = every_screen(screen_rows, f"{OUT}/ensemble_selection.csv")
     per_seed = table.groupby(["task", "model", "dataset", "seed"])["auroc"].mean()
     cells = per_seed.groupby(["task", "model", "dataset"]).agg(["mean", "std"])
     means = per_seed.groupby(["task", "model", "seed"]).mean().groupby(

@@ -19,13 +19,11 @@ about 10 minutes on 2 cores).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from joblib import Parallel, delayed
+from _training_cv import every_screen, training_folds
 
 from pqstats import models
-from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
-from pqstats.evaluation import auc_per_gene, grouped_folds
+from pqstats._io import atomic_write_text, markdown_table
+from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import OTHER_TASK_GROUPS
 
 OUT = "results"
@@ -35,18 +33,13 @@ OTHER = {"dir": "de_outcomes", "de": "dir_outcomes"}
 
 def screen_rows(dataset: str, task: str) -> list[dict]:
     """Per (fold, model, variant, seed) per-gene AUROC of one screen's held-out folds."""
-    from pqstats.screens import load_pairs
-
-    data = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
-    y = data["label"].to_numpy().astype(int)
     other_prefix = f"{OTHER_TASK_GROUPS[OTHER[task]]}_"
     rows = []
-    for fold, (fit_idx, held_idx) in enumerate(grouped_folds(data, 3, 0)):
-        fit, held = data.iloc[fit_idx], data.iloc[held_idx]
+    for fold, fit, held, y_fit in training_folds(dataset, task):
         featurizer = models.get_for(
             "xgboost", dataset, task,
             feature_groups=("retrieval", "ridge", "factors", "graph", OTHER[task]))._featurizer()
-        A = featurizer.fit_transform(fit[["pert", "gene"]], y[fit_idx])
+        A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
         B = featurizer.transform(held[["pert", "gene"]])
         factor_cols = [c for c in A.columns if c.endswith("_factors")]
         other_cols = [c for c in A.columns if c.startswith(other_prefix)]
@@ -61,7 +54,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
             for seed in (SEEDS if name == "xgboost" else [0]):
                 model = models.get(name, **({"random_state": seed} if name == "xgboost"
                                             else {}))
-                clf = model._make_classifier().fit(XA, y[fit_idx])
+                clf = model._make_classifier().fit(XA, y_fit)
                 scored.append((name, variant, seed, clf.predict_proba(XB)[:, 1]))
         log = {v: s for n, v, _, s in scored if n == "logistic"}
         scored += [("ensemble", v, seed, (log[v] + s) / 2)
@@ -73,11 +66,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
 
 
 def main() -> None:
-    screens = available_builtin_screens()
-    jobs = [(d, t) for t in ("de", "dir") for d in screens]
-    parts = Parallel(n_jobs=2)(delayed(screen_rows)(d, t) for d, t in jobs)
-    table = pd.DataFrame([row for part in parts for row in part])
-    atomic_write_csv(f"{OUT}/factors_selection.csv", table)
+    screens, table = every_screen(screen_rows, f"{OUT}/factors_selection.csv")
     keys = ["task", "model", "variant"]
     per_seed = table.groupby(keys + ["dataset", "seed"])["auroc"].mean()
     cells = per_seed.groupby(keys + ["dataset"]).mean().unstack("dataset")[screens]

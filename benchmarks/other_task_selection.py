@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from _training_cv import every_screen, training_folds
 
 from pqstats import models
-from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-from pqstats.benchmark import available_builtin_screens
-from pqstats.evaluation import auc_per_gene, grouped_folds
+from pqstats._io import atomic_write_text, markdown_table
+from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import OTHER_TASK_GROUPS
-from pqstats.screens import load_pairs
 
 OUT = "results"
 SEEDS = {"logistic": range(1), "xgboost": range(5)}
@@ -37,14 +35,11 @@ GROUP = {task: g for g, other in OTHER_TASK_GROUPS.items() for task in ("de", "d
 
 def screen_rows(dataset: str, task: str) -> list[dict]:
     """Per (fold, model, variant, seed) per-gene AUROC of one screen's held-out folds."""
-    data = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
-    y = data["label"].to_numpy().astype(int)
     rows = []
-    for fold, (fit_idx, held_idx) in enumerate(grouped_folds(data, 3, 0)):
-        fit, held = data.iloc[fit_idx], data.iloc[held_idx]
+    for fold, fit, held, y_fit in training_folds(dataset, task):
         featurizer = models.get_for("xgboost", dataset, task,
                                     feature_groups=SHIPPED + (GROUP[task],))._featurizer()
-        A = featurizer.fit_transform(fit[["pert", "gene"]], y[fit_idx])
+        A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
         B = featurizer.transform(held[["pert", "gene"]])
         added = [c for c in A.columns if c.startswith(f"{OTHER_TASK_GROUPS[GROUP[task]]}_")]
         for variant, drop in (("shipped", added), ("+ other task", [])):
@@ -54,7 +49,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
                 for seed in seeds:
                     model = models.get(name, **({"random_state": seed}
                                                 if name == "xgboost" else {}))
-                    clf = model._make_classifier().fit(XA, y[fit_idx])
+                    clf = model._make_classifier().fit(XA, y_fit)
                     rows.append({"dataset": dataset, "task": task, "model": name,
                                  "variant": variant, "seed": seed, "fold": fold,
                                  "auroc": auc_per_gene(held, clf.predict_proba(XB)[:, 1])})
@@ -62,11 +57,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
 
 
 def main() -> None:
-    screens = available_builtin_screens()
-    jobs = [(d, t) for t in ("de", "dir") for d in screens]
-    parts = Parallel(n_jobs=2)(delayed(screen_rows)(d, t) for d, t in jobs)
-    table = pd.DataFrame([row for part in parts for row in part])
-    atomic_write_csv(f"{OUT}/other_task_selection.csv", table)
+    screens, table = every_screen(screen_rows, f"{OUT}/other_task_selection.csv")
     keys = ["task", "model", "variant"]
     per_seed = table.groupby(keys + ["dataset", "seed"], sort=False)["auroc"].mean()
     cells = per_seed.groupby(keys + ["dataset"], sort=False).agg(["mean", "std"])

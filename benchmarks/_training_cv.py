@@ -1,0 +1,40 @@
+"""Shared plumbing of the selection scripts that score variants fold by fold.
+
+Folds are those of ``pqstats cv``: 3 folds grouped by perturbation
+(:func:`pqstats.evaluation.grouped_folds`, seed 0) on a screen's TRAINING split only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from pqstats._io import atomic_write_csv
+from pqstats.benchmark import available_builtin_screens
+from pqstats.evaluation import grouped_folds
+
+
+def training_folds(dataset: str, task: str
+                   ) -> Iterator[tuple[int, pd.DataFrame, pd.DataFrame, np.ndarray]]:
+    """``(fold, fit rows, held rows, fit labels)`` of the screen's training split."""
+    from pqstats.screens import load_pairs
+
+    data = load_pairs(dataset, task).query("split == 'train'").reset_index(drop=True)
+    y = data["label"].to_numpy().astype(int)
+    for fold, (fit_idx, held_idx) in enumerate(grouped_folds(data, 3, 0)):
+        yield fold, data.iloc[fit_idx], data.iloc[held_idx], y[fit_idx]
+
+
+def every_screen(screen_rows: Callable[[str, str], list[dict]], csv: str
+                 ) -> tuple[list[str], pd.DataFrame]:
+    """``screen_rows(dataset, task)`` of every PerturbQA screen and task, two at a time;
+    the screens and the rows as one table, written to ``csv``."""
+    screens = available_builtin_screens()
+    jobs = [(d, t) for t in ("de", "dir") for d in screens]
+    parts = Parallel(n_jobs=2)(delayed(screen_rows)(d, t) for d, t in jobs)
+    table = pd.DataFrame([row for part in parts for row in part])
+    atomic_write_csv(csv, table)
+    return screens, table
