@@ -33,7 +33,7 @@ from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import auc_per_gene, grouped_folds
 from pqstats.features import load_graph
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
-from pqstats.features.retrieval import ResponseRetrieval, top_k_rows
+from pqstats.features.retrieval import ResponseRetrieval, _response_factors, top_k_rows
 
 OUT = "results"
 RANKS = (10, 30)
@@ -49,17 +49,6 @@ def _residual_columns(rows: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
     rate = (np.asarray(labels.sum(0)).ravel() + y.mean()) / (np.asarray(mask.sum(0)).ravel() + 1)
     resid = (labels - mask.multiply(rate[None, :])).tocsc()
     return genes, normalize(resid.T.tocsr())
-
-
-def _pert_scores(resid: np.ndarray, mask: np.ndarray, loadings: np.ndarray) -> np.ndarray:
-    """Each knockdown's factor scores: ridge (lambda 1) on its observed genes."""
-    k = loadings.shape[1]
-    out = np.zeros((resid.shape[0], k))
-    for i in range(resid.shape[0]):
-        seen = mask[i] > 0
-        v = loadings[seen]
-        out[i] = np.linalg.solve(v.T @ v + np.eye(k), v.T @ resid[i, seen])
-    return out
 
 
 def screen_rows(dataset: str) -> list[dict]:
@@ -92,13 +81,11 @@ def screen_rows(dataset: str) -> list[dict]:
         qi = query.get_indexer(held["pert"])
         gi = r.genes_.get_indexer(held["gene"])
         seen, gi0 = gi >= 0, np.maximum(gi, 0)
-        resid = r.residual_.astype(np.float64)
-        _, _, vt = np.linalg.svd(resid, full_matrices=False)
         raw = np.asarray((space.rows(query) @ r.train_rows_[0].T).todense(), dtype=np.float32)
         weights = r._ridge_weights(r.ridge_factors_[0], raw)
         for k in RANKS:
-            v = vt[:k].T
-            u_hat = weights @ _pert_scores(resid, r.mask_, v)
+            v, pert_scores = _response_factors(r.residual_, r.mask_, k)
+            u_hat = weights @ pert_scores
             score = np.where(seen, np.einsum("ik,ik->i", u_hat[qi], v[gi0]), 0.0)
             cols_out[f"reduced rank {k}"] = score
             cols_out[f"reduced rank {k} + shipped ridge (mean rank)"] = (
