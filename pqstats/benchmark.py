@@ -60,8 +60,6 @@ RESULT_COLUMNS = [
 ]
 #: Seeds per learned model with a ``random_state`` (the cell is their mean).
 DEFAULT_SEEDS = 5
-#: Registered models left out of a default run (ask for them with ``models=``).
-OPT_IN_MODELS: tuple[str, ...] = ()
 
 #: Per-gene AUROC of the paper's methods (Wu et al. 2025, Table 1), by PerturbQA screen.
 PAPER_TABLE: dict[tuple[str, str], dict[str, float]] = {
@@ -383,8 +381,8 @@ def run_benchmark(
         Which cells to run (a single name may be given as a string); unknown names and
         empty selections raise ``ValueError``.
     models : sequence of str, optional
-        Registered model names (default: every registered model but
-        :data:`OPT_IN_MODELS`; an empty list is refused).
+        Registered model names (default: every registered model; an empty list is
+        refused).
     n_boot : int
         Bootstrap resamples (over genes) for the interval.
     progress : bool
@@ -411,7 +409,7 @@ def run_benchmark(
         with NaN metrics and the reason in ``note``.
     """
     if models is None:
-        models = [m for m in model_registry.available() if m not in OPT_IN_MODELS]
+        models = list(model_registry.available())
     if datasets is None:
         datasets = [s.name for s in list_screens(user=False)]
     datasets, tasks, tracks, models = (
