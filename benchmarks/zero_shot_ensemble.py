@@ -17,9 +17,9 @@ import pandas as pd
 from scipy.stats import rankdata
 from zero_shot_selection import held_out_lines
 
-from pqstats._estimators import standardised_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
+from pqstats.features.zero_shot import zero_shot_logistic
 from pqstats.models import LogisticModel, XGBoostModel
 
 OUT = "results"
@@ -36,7 +36,7 @@ def main() -> None:
         held_out = zs.transform(held_pairs[["pert", "gene"]])
         cols = zs.model_columns()
         X, H = (f[cols].to_numpy(np.float32) for f in (features, held_out))
-        logistic = standardised_logistic(LogisticModel().C).fit(X, labels)
+        logistic = zero_shot_logistic(zs, LogisticModel().C)  # the shipped fit
         xgboost = XGBoostModel()._make_classifier().fit(X, labels)
         lo, xg = (m.predict_proba(H)[:, 1] for m in (logistic, xgboost))
         knn = held_out["zs_all_retrieval_smooth"].to_numpy()

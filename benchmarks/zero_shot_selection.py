@@ -6,7 +6,8 @@ reads, each available PerturbQA cell line is held out in turn: the logistic mode
 exactly as the zero-shot track fits it (other screens only) and scored on the held-out
 line's *training* split, which plays the part of the unseen line. No test split of any
 screen is read. Compared: every column, and subsets by feature kind (with or without the
-graph relations), at two regularisation strengths; the subset with the best mean over
+graph relations), and the kernel ridge columns of the strict track added, at two
+regularisation strengths; the subset with the best mean over
 lines x tasks is :data:`~pqstats.features.zero_shot.ZERO_SHOT_MODEL_KINDS`.
 
 Writes results/zero_shot_selection.csv and .md (`make select`; a few minutes).
@@ -33,24 +34,30 @@ SUBSETS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
     "smoothed retrieval + strength + graph": (("retrieval_smooth", "strength"), True),
     "raw + smoothed retrieval + strength + graph": (
         ("retrieval", "retrieval_smooth", "strength"), True),
+    "raw + smoothed retrieval + strength + kernel ridge + graph": (
+        ("retrieval", "retrieval_smooth", "strength", "ridge", "ridge_smooth",
+         "ridge_strength"), True),
 }
+#: lambda_r of the sources' kernel ridge (the strict track's), for the kernel ridge subset
+RIDGE = 10.0
 ROWS_PER_LINE = 60000  # a seeded draw of the held-out line's training pairs
 
 
 def _columns(zs: ZeroShotFeaturizer, kinds, graph: bool) -> list[str]:
-    if kinds is None:
-        names = zs.feature_names()
+    if kinds is None:  # every column of the featuriser as shipped (no kernel ridge)
+        names = [c for c in zs.feature_names() if "_ridge" not in c]
         return names if graph else [c for c in names if c.startswith("zs_")]
     cols = zs.model_columns(kinds)
     return cols if graph else [c for c in cols if c.startswith("zs_")]
 
 
-def held_out_lines():
+def held_out_lines(ridge: float | None = None):
     """Each task and PerturbQA cell line, held out: ``(task, line, train, held_out, zs)``.
 
     ``train`` is the line's training split, ``held_out`` a seeded draw of at most
     :data:`ROWS_PER_LINE` of its pairs (where the zero-shot models are scored), and ``zs``
-    the line's zero-shot featuriser, fitted on the other screens' training splits.
+    the line's zero-shot featuriser, fitted on the other screens' training splits (with
+    the sources' kernel ridge columns when ``ridge`` is given).
     """
     lines = available_cell_lines()
     for task in ("de", "dir"):
@@ -58,12 +65,12 @@ def held_out_lines():
             train = load_pairs(line, task).query("split == 'train'").reset_index(drop=True)
             held_out = (train.sample(ROWS_PER_LINE, random_state=0).reset_index(drop=True)
                         if len(train) > ROWS_PER_LINE else train)
-            yield task, line, train, held_out, ZeroShotFeaturizer(line, task).fit()
+            yield task, line, train, held_out, ZeroShotFeaturizer(line, task, ridge=ridge).fit()
 
 
 def main() -> None:
     rows = []
-    for task, line, _, pairs, zs in held_out_lines():
+    for task, line, _, pairs, zs in held_out_lines(RIDGE):
         features, labels, _ = zs.training_set()
         held_out = zs.transform(pairs[["pert", "gene"]])
         for name, (kinds, graph) in SUBSETS.items():

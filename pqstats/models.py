@@ -331,13 +331,16 @@ class _FeatureModel(PairClassifier):
     def _make_classifier(self):  # pragma: no cover
         raise NotImplementedError
 
+    def _fit_zero_shot(self, features: pd.DataFrame, y: np.ndarray):
+        """The classifier fitted on the zero-shot training set (``featurizer_``'s)."""
+        return self._make_classifier().fit(features.to_numpy(np.float32), y)
+
     def _fit(self, pairs, y):
         if self.track == ZERO_SHOT:
             self.featurizer_ = self._zero_shot_featurizer().fit()
             features, y, _ = self.featurizer_.training_set()
             self.feature_names_ = self.featurizer_.model_columns()
-            features = features[self.feature_names_]
-            self.classifier_ = self._make_classifier().fit(features.to_numpy(np.float32), y)
+            self.classifier_ = self._fit_zero_shot(features[self.feature_names_], y)
             return
         self.featurizer_ = self._featurizer()
         features = self.featurizer_.fit_transform(pairs, y)
@@ -490,7 +493,8 @@ class LogisticModel(_FeatureModel):
         Co-responding genes each gene is smoothed over.
     dataset, task, track : str
         Set by the benchmark harness; the transfer track adds other screens' outcomes;
-        the zero-shot track learns from other screens only.
+        the zero-shot track learns from other screens only (on DE with its weights fitted
+        within gene: :func:`~pqstats.features.zero_shot.zero_shot_logistic`).
     zero_shot_rows : int
         Zero-shot: training pairs drawn from each other screen.
     """
@@ -515,6 +519,12 @@ class LogisticModel(_FeatureModel):
         from pqstats._estimators import standardised_logistic
 
         return standardised_logistic(self.C)
+
+    def _fit_zero_shot(self, features, y):
+        # the zero-shot logistic fit, within gene on DE (shared with ZeroShotLogit)
+        from pqstats.features.zero_shot import zero_shot_logistic
+
+        return zero_shot_logistic(self.featurizer_, self.C)
 
 
 @register("xgboost", "gradient-boosted trees (XGBoost, hist) on retrieval + graph features")

@@ -176,3 +176,33 @@ def test_ensemble_is_the_mean_of_logistic_and_xgboost(fitted_on_k562_dir):
     expected = (fitted["logistic"].score_pairs(pairs) + fitted["xgboost"].score_pairs(pairs)) / 2
     np.testing.assert_allclose(fitted["ensemble"].score_pairs(pairs), expected, rtol=1e-6,
                                atol=1e-7)
+
+
+def test_within_group_logistic_ranks_within_group_as_a_fit_on_centred_features():
+    """Weights of a fit on within-group-centred features; scored on raw features, a group's
+    rows keep the ranks they have on centred ones; the mean probability is the positive
+    rate (intercept refitted on the raw rows)."""
+    from scipy.stats import rankdata
+
+    from pqstats._estimators import standardised_logistic, within_group_logistic
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(40), 25)
+    offsets = rng.normal(0, 5, (40, 3))[groups]  # large per-group shifts of each feature
+    within = rng.normal(size=(len(groups), 3))
+    y = (within @ [1.0, -0.5, 0.0] + rng.normal(size=len(groups)) > 0).astype(int)
+    X = (within + offsets).astype(np.float32)
+    clf = within_group_logistic(0.1, X, y, groups)
+    frame = pd.DataFrame(X.astype(np.float64))
+    centred = (frame - frame.groupby(groups).transform("mean")).to_numpy(np.float32)
+    reference = standardised_logistic(0.1).fit(centred, y)
+    np.testing.assert_allclose(clf[-1].coef_, reference[-1].coef_, rtol=1e-6)
+    raw, cen = clf.decision_function(X), reference.decision_function(centred)
+    for g in range(40):
+        rows = groups == g
+        np.testing.assert_array_equal(rankdata(raw[rows]), rankdata(cen[rows]))
+    assert abs(clf.predict_proba(X)[:, 1].mean() - y.mean()) < 1e-6
+    # feature 2 carries no signal within groups, so it gets little weight
+    assert abs(clf[-1].coef_[0, 2]) < abs(clf[-1].coef_[0, 0]) / 10
+    with pytest.raises(ValueError, match="one entry per row"):
+        within_group_logistic(0.1, X, y, groups[:-1])

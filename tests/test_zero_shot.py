@@ -14,6 +14,8 @@ from pqstats.benchmark import fit_predict, run_benchmark
 from pqstats.cli import main
 from pqstats.evaluation import evaluate
 from pqstats.features import clear_memos, zero_shot
+from pqstats.features.profiles import canonical_symbols
+from pqstats.knowledge.graph import default_graph
 from pqstats.learning_curve import CURVE_COLUMNS, learning_curve, parse_sizes, size_reaching
 from pqstats.screens import load_pairs
 
@@ -37,6 +39,33 @@ def test_zero_shot_features_of_a_reordered_table_are_its_own_rows():
     pd.testing.assert_frame_equal(zs.transform(pairs.iloc[::-1]), forward.iloc[::-1])
     clear_memos()
     pd.testing.assert_frame_equal(zs.fit().transform(pairs), forward)
+
+@pytest.mark.integration
+def test_zero_shot_kernel_ridge_option_only_adds_the_sources_ridge_columns():
+    """``ridge`` adds each space's kernel ridge columns (a source's own, averaged over the
+    sources as the retrieval is) and leaves every other column as it was."""
+    pairs = load_pairs(TARGET, "dir").query("split == 'test'").iloc[:2000]
+    plain = zero_shot.ZeroShotFeaturizer(TARGET, "dir", spaces=("pathway",)).fit()
+    ridged = zero_shot.ZeroShotFeaturizer(TARGET, "dir", spaces=("pathway",), ridge=10.0).fit()
+    added = [c for c in ridged.feature_names() if c not in plain.feature_names()]
+    assert added == [f"zs_{s}_{k}" for s in ("self", "pathway")
+                     for k in ("ridge", "ridge_smooth", "ridge_strength")]
+    with_ridge = ridged.transform(pairs)
+    pd.testing.assert_frame_equal(with_ridge[plain.feature_names()], plain.transform(pairs))
+    # one source alone (the other excluded): its retrieval's own ridge strength
+    src, other = ridged.sources_
+    alone = ridged.transform(pairs, exclude=other)
+    own = ridged.retrievals_[src].transform(pairs.assign(
+        pert=canonical_symbols(default_graph(), pairs["pert"].to_numpy())))
+    np.testing.assert_allclose(alone["zs_pathway_ridge_strength"],
+                               own["pathway_ridge_strength"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(alone["zs_self_ridge"], own["self_ridge"], rtol=1e-5, atol=1e-6)
+    # the self space's kernel is the identity: its ridge is the pair's own residual outcome
+    # over 1 + lambda, where the retrieval's is over 1 + the shrinkage (1)
+    np.testing.assert_allclose(own["self_ridge"], own["self_retrieval"] * 2 / 11,
+                               rtol=1e-5, atol=1e-6)
+    assert (own["self_ridge"] != 0).any()
+
 
 @pytest.fixture
 def poison(monkeypatch):
@@ -118,19 +147,46 @@ def test_zero_shot_model_reads_the_chosen_kinds_and_the_graph_relations():
 
 
 @pytest.mark.integration
-def test_zero_shot_logit_feature_is_the_zero_shot_track_logistic_model():
+@pytest.mark.parametrize("task", ["dir", "de"])
+def test_zero_shot_logit_feature_is_the_zero_shot_track_logistic_model(task):
     # the transfer track's zero_shot_logit is exactly the logistic model of the zero-shot
-    # track (which the poisoning test above shows reads no label of the target)
+    # track (which the poisoning test above shows reads no label of the target), on the
+    # task fitted on raw features and on the one fitted within gene
     from scipy.special import expit
 
-    model = models.get_for("logistic", TARGET, "dir", "zero-shot", **FAST)
+    model = models.get_for("logistic", TARGET, task, "zero-shot", **FAST)
     model.fit(pd.DataFrame({"pert": [], "gene": []}), np.array([], dtype=int))
-    test = load_pairs(TARGET, "dir").query("split == 'test'")[["pert", "gene"]]
-    logit = zero_shot.ZeroShotLogit(TARGET, "dir", spaces=("pathway",),
+    test = load_pairs(TARGET, task).query("split == 'test'")[["pert", "gene"]].iloc[:20000]
+    logit = zero_shot.ZeroShotLogit(TARGET, task, spaces=("pathway",),
                                     max_rows_per_source=3000).fit().transform(test)
     assert list(logit.columns) == ["zero_shot_logit"] and logit.index.equals(test.index)
     np.testing.assert_allclose(expit(logit["zero_shot_logit"].to_numpy(np.float64)),
                                model.score_pairs(test), rtol=0, atol=1e-5)  # float32
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("task", ["de", "dir"])
+def test_zero_shot_logistic_fits_within_gene_on_the_chosen_tasks(task):
+    """On DE the weights are those of a fit on features centred within each source's gene
+    (Dir: on the raw features), and the mean probability of the training rows is their
+    positive rate either way."""
+    from pqstats._estimators import standardised_logistic
+
+    zs = zero_shot.ZeroShotFeaturizer(TARGET, task, spaces=("pathway",),
+                                      max_rows_per_source=3000).fit()
+    clf = zero_shot.zero_shot_logistic(zs, 0.1)
+    features, labels, origin = zs.training_set()
+    X = features[zs.model_columns()].to_numpy(np.float32)
+    genes = zs.training_genes()
+    assert len(genes) == len(X)
+    assert all(g.startswith(o + "|") for g, o in zip(genes, origin, strict=True))
+    if task in zero_shot.WITHIN_GENE_TASKS:
+        frame = pd.DataFrame(X.astype(np.float64))
+        X = (frame - frame.groupby(genes).transform("mean")).to_numpy(np.float32)
+    reference = standardised_logistic(0.1).fit(X, labels)
+    np.testing.assert_allclose(clf[-1].coef_, reference[-1].coef_, rtol=1e-6, atol=1e-8)
+    raw = features[zs.model_columns()].to_numpy(np.float32)
+    assert abs(clf.predict_proba(raw)[:, 1].mean() - labels.mean()) < 1e-3
 
 
 def test_zero_shot_model_refuses_target_labels():

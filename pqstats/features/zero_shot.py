@@ -24,7 +24,9 @@ Training rows of a zero-shot model are the training pairs of each source ``s``, 
 features from the *other* sources only (leave-one-screen-out), so a training row looks
 like a target row: evidence from screens other than its own. For programme readouts
 (``k562_set``) a feature is the mean over the programme's member genes. No label of the
-target screen, and no test split of any screen, is read.
+target screen, and no test split of any screen, is read. The zero-shot logistic model
+(:func:`zero_shot_logistic`) fits its weights within each source's gene on DE, where only
+what varies among a gene's knockdowns moves the per-gene AUROC.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from pqstats._estimators import standardised_logistic
+from pqstats._estimators import standardised_logistic, within_group_logistic
 from pqstats._fetch import DataUnavailableError
 from pqstats.features._cache import pairs_digest, remember
 from pqstats.features.graph_pairs import graph_pair_features
@@ -50,14 +52,19 @@ from pqstats.features.transfer import transfer_sources
 from pqstats.knowledge.graph import default_graph as load_graph
 from pqstats.screens import load_pairs, readout_members
 
-__all__ = ["ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit", "clear_memos",
-           "zero_shot_sources"]
+__all__ = ["WITHIN_GENE_TASKS", "ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit",
+           "clear_memos", "zero_shot_logistic", "zero_shot_sources"]
 
 #: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
 #: strength, plus the graph relations (chosen with each cell line held out, on training
 #: splits only, ``results/zero_shot_selection.md``: the sharpened retrieval, the maximum
 #: similarity, the gene's rate and the source counts did not transfer across screens)
 ZERO_SHOT_MODEL_KINDS = ("retrieval", "retrieval_smooth", "strength")
+#: Tasks whose zero-shot logistic model fits its weights within gene (each source screen's
+#: gene; :func:`~pqstats._estimators.within_group_logistic`). Chosen with each cell line
+#: held out, on training splits only (``results/within_gene_selection.md``): DE gains on
+#: every line, Dir loses.
+WITHIN_GENE_TASKS = ("de",)
 
 # per process: a source's fitted retrieval and a target's training set do not depend on
 # the model that uses them (logistic and xgboost share them in the benchmark)
@@ -113,12 +120,18 @@ class ZeroShotFeaturizer:
         Training rows drawn (seeded) from each source for :meth:`training_set`.
     random_state : int
         Seed of that draw.
+    ridge : float, optional
+        ``lambda_r`` of each source retrieval's kernel ridge, which adds the columns
+        ``zs_{space}_ridge``, ``_ridge_smooth`` and ``_ridge_strength`` (None, the default:
+        not computed; held-out-line CV finds they do not transfer,
+        ``results/zero_shot_selection.md``).
     """
 
     def __init__(self, dataset: str, task: str,
                  spaces: Sequence[str] = DEFAULT_SPACES,
                  gene_weight: float = 4.0, graph: bool = True,
-                 max_rows_per_source: int = 60000, random_state: int = 0) -> None:
+                 max_rows_per_source: int = 60000, random_state: int = 0,
+                 ridge: float | None = None) -> None:
         self.dataset = dataset
         self.task = task
         self.spaces = tuple(spaces)
@@ -126,6 +139,7 @@ class ZeroShotFeaturizer:
         self.graph = graph
         self.max_rows_per_source = max_rows_per_source
         self.random_state = random_state
+        self.ridge = ridge
 
     def fit(self) -> ZeroShotFeaturizer:
         """Fit one retrieval per available source screen on its training split."""
@@ -138,18 +152,20 @@ class ZeroShotFeaturizer:
 
         for src in self.sources_:
             key = (src, self.task, table_sha256(src, self.task), self.spaces,
-                   float(self.gene_weight), id(kg))
+                   float(self.gene_weight), self.ridge, id(kg))
             if key not in _RETRIEVALS:
                 pairs = load_pairs(src, self.task)
                 train = pairs[pairs["split"] == "train"].reset_index(drop=True)
                 train = train.assign(pert=canonical_symbols(kg, train["pert"].to_numpy()))
                 profiles = [_identity_profiles(train["pert"])] + knowledge
                 _RETRIEVALS[key] = (train, ResponseRetrieval(
-                    profiles, gene_weight=self.gene_weight).fit(train, train["label"].to_numpy()))
+                    profiles, gene_weight=self.gene_weight, ridge=self.ridge,
+                ).fit(train, train["label"].to_numpy()))
             self.train_[src], self.retrievals_[src] = _RETRIEVALS[key]
         self._key = (tuple(k[:3] for k in _RETRIEVALS if k[0] in self.sources_
                            and k[1:2] == (self.task,)), self.spaces, float(self.gene_weight),
-                     bool(self.graph), int(self.max_rows_per_source), int(self.random_state))
+                     bool(self.graph), int(self.max_rows_per_source), int(self.random_state),
+                     self.ridge)
         return self
 
     def feature_names(self) -> list[str]:
@@ -159,6 +175,9 @@ class ZeroShotFeaturizer:
             names += [f"zs_{space}_retrieval", f"zs_{space}_retrieval_smooth",
                       f"zs_{space}_retrieval_sharp", f"zs_{space}_strength",
                       f"zs_{space}_max_similarity"]
+            if self.ridge is not None:
+                names += [f"zs_{space}_ridge", f"zs_{space}_ridge_smooth",
+                          f"zs_{space}_ridge_strength"]
         names += ["zs_gene_rate", "zs_gene_sources", "zs_sources"]
         if self.graph:
             from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES
@@ -188,6 +207,9 @@ class ZeroShotFeaturizer:
             for kind in ("retrieval", "retrieval_smooth", "retrieval_sharp", "max_similarity"):
                 out[f"zs_{space}_{kind}"] = f[f"{space}_{kind}"].to_numpy()
             out[f"zs_{space}_strength"] = f[f"{space}_strength"].to_numpy() - base
+            if self.ridge is not None:
+                for kind in ("ridge", "ridge_smooth", "ridge_strength"):
+                    out[f"zs_{space}_{kind}"] = f[f"{space}_{kind}"].to_numpy()
         out["zs_gene_rate"] = f["gene_rate"].to_numpy() - base
         measured = r.genes_.get_indexer(pairs["gene"]) >= 0
         screened = f["self_max_similarity"].to_numpy() > 0
@@ -266,6 +288,12 @@ class ZeroShotFeaturizer:
             out.append((src, train))
         return out
 
+    def training_genes(self) -> np.ndarray:
+        """``"source|gene"`` of each row of :meth:`training_set` (the groups of a fit
+        within gene)."""
+        return np.concatenate([src + "|" + train["gene"].astype(str).to_numpy()
+                               for src, train in self.training_rows()])
+
     def training_set(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         """Rows to train a zero-shot model: each source's training pairs (a seeded draw of
         at most ``max_rows_per_source``), featurised by the *other* sources only.
@@ -298,15 +326,47 @@ class ZeroShotFeaturizer:
 _LOGITS: dict[tuple, object] = {}
 
 
+def zero_shot_logistic(featurizer: ZeroShotFeaturizer, C: float):
+    """The zero-shot track's logistic model, fitted on ``featurizer``'s training set.
+
+    :func:`~pqstats._estimators.standardised_logistic` on
+    :meth:`ZeroShotFeaturizer.model_columns`, its weights fitted within gene for the tasks
+    of :data:`WITHIN_GENE_TASKS`. Memoised per process (the zero-shot track's ``logistic``
+    and the transfer track's :class:`ZeroShotLogit` are this one fit).
+
+    Parameters
+    ----------
+    featurizer : ZeroShotFeaturizer
+        Fitted, with at least two source screens.
+    C : float
+        Inverse L2 strength of the logistic regression.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The fitted classifier (read-only: it is shared).
+    """
+    zs = featurizer
+    key = (zs.dataset, zs.task, tuple(zs.sources_), *zs._key, float(C))
+    if key not in _LOGITS:
+        features, labels, _ = zs.training_set()
+        X = features[zs.model_columns()].to_numpy(np.float32)
+        if zs.task in WITHIN_GENE_TASKS:
+            clf = within_group_logistic(C, X, labels, zs.training_genes())
+        else:
+            clf = standardised_logistic(C).fit(X, labels)
+        remember(_LOGITS, key, clf)
+    return _LOGITS[key]
+
+
 class ZeroShotLogit:
     """The zero-shot logistic model's logit of each pair, as one transfer-track feature.
 
-    It is the model of the zero-shot track (``logistic``:
-    :func:`~pqstats._estimators.standardised_logistic` on
-    :meth:`ZeroShotFeaturizer.model_columns`, fitted on the other studies' training
-    pairs), so it reads no label of ``dataset``: training rows of the target get
-    it in-sample without leakage. On the transfer track it lets a fit on a small pilot
-    start from what the other screens say (chosen by CV on training splits:
+    It is the model of the zero-shot track (``logistic``: :func:`zero_shot_logistic`,
+    fitted on the other studies' training pairs), so it reads no label of ``dataset``:
+    training rows of the target get it in-sample without leakage. On the transfer track it
+    lets a fit on a small pilot start from what the other screens say (chosen by CV on
+    training splits:
     ``benchmarks/few_shot_selection.py``).
 
     Parameters
@@ -335,14 +395,7 @@ class ZeroShotLogit:
         self.fitted_ = len(self.featurizer_.sources_) >= 2
         if not self.fitted_:
             return self
-        key = (self.dataset, self.task, tuple(self.featurizer_.sources_),
-               *self.featurizer_._key, float(self.C))
-        if key not in _LOGITS:
-            features, labels, _ = self.featurizer_.training_set()
-            cols = self.featurizer_.model_columns()
-            clf = standardised_logistic(self.C)
-            remember(_LOGITS, key, clf.fit(features[cols].to_numpy(np.float32), labels))
-        self.classifier_ = _LOGITS[key]
+        self.classifier_ = zero_shot_logistic(self.featurizer_, self.C)
         return self
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
