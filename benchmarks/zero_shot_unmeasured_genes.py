@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 from zero_shot_selection import held_out_lines
 
-from pqstats._estimators import standardised_logistic, within_group_logistic
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene, auroc_by_group
 from pqstats.features import load_graph
 from pqstats.features.profiles import gene_profiles
-from pqstats.features.zero_shot import WITHIN_GENE_TASKS, ZeroShotFeaturizer, zero_shot_logistic
+from pqstats.features.zero_shot import ZeroShotFeaturizer, fit_task_logistic, zero_shot_logistic
 from pqstats.models import LogisticModel
 
 OUT = "results"
@@ -86,13 +85,7 @@ def main() -> None:
         pairs = held_out[["pert", "gene"]]
         target = zs.transform(pairs)
         shipped = zero_shot_logistic(zs, C)
-        genes = zs.training_genes()
-
-        def fit(X, task=task, labels=labels, genes=genes):
-            """As the shipped model fits: within gene on the tasks of WITHIN_GENE_TASKS."""
-            if task in WITHIN_GENE_TASKS:
-                return within_group_logistic(C, X, labels, genes)
-            return standardised_logistic(C).fit(X, labels)
+        genes = zs.training_genes()  # the remedies fit as the shipped model does
 
         scores = shipped.decision_function(target[cols].to_numpy(np.float32))
         unmeasured = target["zs_gene_sources"].to_numpy() == 0
@@ -104,7 +97,8 @@ def main() -> None:
                "measured genes: shipped": float(by_gene[~gene_unmeasured].mean()),
                "unmeasured genes: shipped": float(by_gene[gene_unmeasured].mean()),
                "shipped": auc_per_gene(held_out, scores)}
-        second = fit(features[gene_free].to_numpy(np.float32))
+        second = fit_task_logistic(task, C, features[gene_free].to_numpy(np.float32), labels,
+                                   genes)
         row["gene-free model"] = auc_per_gene(held_out, np.where(
             unmeasured, second.decision_function(target[gene_free].to_numpy(np.float32)),
             scores))
@@ -121,7 +115,8 @@ def main() -> None:
                                 measured_genes(zs, exclude=src), pair_cols, 20, exclude=src))
             part_labels.append(labels[mine])
         assert (np.concatenate(part_labels) == labels).all()  # the training set's row order
-        refit = fit(pd.concat(parts)[cols].to_numpy(np.float32))
+        refit = fit_task_logistic(task, C, pd.concat(parts)[cols].to_numpy(np.float32),
+                                  labels, genes)
         row["neighbour imputation (20), training rows and target"] = _auroc(
             held_out, imputed[20], refit, cols)
         rows.append(row)

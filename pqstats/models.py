@@ -331,16 +331,17 @@ class _FeatureModel(PairClassifier):
     def _make_classifier(self):  # pragma: no cover
         raise NotImplementedError
 
-    def _fit_zero_shot(self, features: pd.DataFrame, y: np.ndarray):
-        """The classifier fitted on the zero-shot training set (``featurizer_``'s)."""
-        return self._make_classifier().fit(features.to_numpy(np.float32), y)
+    def _fit_zero_shot(self):
+        """The classifier fitted on ``featurizer_``'s zero-shot training set."""
+        features, y, _ = self.featurizer_.training_set()
+        return self._make_classifier().fit(
+            features[self.feature_names_].to_numpy(np.float32), y)
 
     def _fit(self, pairs, y):
         if self.track == ZERO_SHOT:
             self.featurizer_ = self._zero_shot_featurizer().fit()
-            features, y, _ = self.featurizer_.training_set()
             self.feature_names_ = self.featurizer_.model_columns()
-            self.classifier_ = self._fit_zero_shot(features[self.feature_names_], y)
+            self.classifier_ = self._fit_zero_shot()
             return
         self.featurizer_ = self._featurizer()
         features = self.featurizer_.fit_transform(pairs, y)
@@ -520,7 +521,7 @@ class LogisticModel(_FeatureModel):
 
         return standardised_logistic(self.C)
 
-    def _fit_zero_shot(self, features, y):
+    def _fit_zero_shot(self):
         # the zero-shot logistic fit, within gene on DE (shared with ZeroShotLogit)
         from pqstats.features.zero_shot import zero_shot_logistic
 

@@ -53,7 +53,7 @@ from pqstats.knowledge.graph import default_graph as load_graph
 from pqstats.screens import load_pairs, readout_members
 
 __all__ = ["WITHIN_GENE_TASKS", "ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "ZeroShotLogit",
-           "clear_memos", "zero_shot_logistic", "zero_shot_sources"]
+           "clear_memos", "fit_task_logistic", "zero_shot_logistic", "zero_shot_sources"]
 
 #: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
 #: strength, plus the graph relations (chosen with each cell line held out, on training
@@ -351,12 +351,33 @@ def zero_shot_logistic(featurizer: ZeroShotFeaturizer, C: float):
     if key not in _LOGITS:
         features, labels, _ = zs.training_set()
         X = features[zs.model_columns()].to_numpy(np.float32)
-        if zs.task in WITHIN_GENE_TASKS:
-            clf = within_group_logistic(C, X, labels, zs.training_genes())
-        else:
-            clf = standardised_logistic(C).fit(X, labels)
-        remember(_LOGITS, key, clf)
+        remember(_LOGITS, key, fit_task_logistic(zs.task, C, X, labels, zs.training_genes()))
     return _LOGITS[key]
+
+
+def fit_task_logistic(task: str, C: float, X, y, genes):
+    """The zero-shot logistic fit of ``task`` on any rows: within gene for the tasks of
+    :data:`WITHIN_GENE_TASKS`, on the raw features otherwise.
+
+    Parameters
+    ----------
+    task : {"de", "dir"}
+    C : float
+        Inverse L2 strength of the logistic regression.
+    X, y : array-like
+        Features and labels of the training rows.
+    genes : array-like
+        The group of each row for a fit within gene (:meth:`ZeroShotFeaturizer.
+        training_genes`); unused on the other tasks.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        The fitted classifier.
+    """
+    if task in WITHIN_GENE_TASKS:
+        return within_group_logistic(C, X, y, genes)
+    return standardised_logistic(C).fit(X, y)
 
 
 class ZeroShotLogit:
