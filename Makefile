@@ -40,7 +40,7 @@ test: setup data
 # asked of pqstats when the recipe runs, after setup
 CURVE_LINES ?= $$($(BIN)/python -c 'from pqstats.benchmark import available_cell_lines as a; print(*a())')
 CURVE_TASKS ?= dir de
-CURVE_ARGS  ?= --model logistic --sizes 0,30,100,all --repeats 2
+CURVE_ARGS  ?= --model logistic --sizes 0,30,100,300,all --repeats 2
 # (screens and curves run two at a time, one process each: same numbers as one at a time)
 BENCH_JOBS  ?= 2
 benchmark: setup data

@@ -106,7 +106,8 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
 # The code that decides a test score: the models, their features, the knowledge graph and
 # the data loaders. Reporting, enrichment, the CLI and the LLM adapter are left out, so
 # working on them keeps the cached scores.
-_SCORING_CODE = ("models.py", "screens", "_sentence.py", "features", "knowledge")
+_SCORING_CODE = ("models.py", "_estimators.py", "_boosting.py", "screens", "_sentence.py",
+                 "features", "knowledge")
 
 
 @lru_cache(maxsize=1)

@@ -110,6 +110,17 @@ def zero_shot_note(name: str) -> str | None:
     return _REGISTRY[name].factory.zero_shot_note
 
 
+def _one_blas_thread():
+    """Fit and score with one BLAS thread, so that a score does not depend on the thread
+    count of the process that computed it: the logistic fit's lbfgs stops at another
+    iterate when BLAS sums in another order (HepG2 DE test scores moved by up to 0.045
+    between one thread and two, from identical features), and a cached score, a parallel
+    worker's (joblib gives each one thread) and a fit in this process must agree."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 class PairClassifier(ClassifierMixin, BaseEstimator):
     """Base class: subclasses implement ``_fit(pairs, y)`` and ``_score(pairs)``.
 
@@ -136,7 +147,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
                     f"{len(pairs)} labelled pairs: fit with an empty table (pairs.iloc[:0]) "
                     "or use track='transfer'")
         self.classes_ = np.array([0, 1])
-        self._fit(pairs, y_arr)
+        with _one_blas_thread():
+            self._fit(pairs, y_arr)
         self.n_train_pairs_ = len(pairs)
         return self
 
@@ -144,7 +156,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         """Probability-like score of the positive class for each pair."""
         check_is_fitted(self, "n_train_pairs_")
         pairs, _ = check_pairs(pairs)
-        return np.asarray(self._score(pairs), dtype=float)
+        with _one_blas_thread():
+            return np.asarray(self._score(pairs), dtype=float)
 
     def predict_proba(self, pairs: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape ``(n_pairs, 2)``."""
@@ -589,9 +602,11 @@ class XGBoostModel(_FeatureModel):
         self.feature_groups = feature_groups
 
     def _make_classifier(self):
-        from xgboost import XGBClassifier
+        from pqstats._boosting import SharedMatrixXGBClassifier
 
-        return XGBClassifier(
+        # XGBClassifier; refits on the same features (the benchmark's seeds) share its
+        # quantised training matrix
+        return SharedMatrixXGBClassifier(
             n_estimators=self.n_estimators, max_depth=self.max_depth,
             learning_rate=self.learning_rate, subsample=self.subsample,
             colsample_bytree=self.colsample_bytree, min_child_weight=self.min_child_weight,

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from pqstats.features import graph_pairs
+from pqstats.features._cache import pair_rows
 from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES, MAX_DISTANCE, graph_pair_features
 from pqstats.features.pairs import PairFeaturizer, load_graph
 from pqstats.features.profiles import GeneProfiles, canonical_symbols, gene_profiles
@@ -59,6 +61,45 @@ def test_top_k_rows_keeps_the_largest_positive_entries():
     m = np.array([[0.1, 0.5, -1.0, 0.3], [0.0, 0.0, 0.0, 0.0]])
     out = top_k_rows(m, 2).toarray()
     np.testing.assert_allclose(out, [[0, 0.5, 0, 0.3], [0, 0, 0, 0]])
+
+
+def test_top_k_rows_in_blocks_selects_as_one_partition_of_the_whole_matrix():
+    # more rows than a block, with ties at the k-th value (the graph of a real screen has
+    # them in most rows): the kept entries are those of one argpartition of the matrix
+    rng = np.random.default_rng(0)
+    m = np.round(rng.random((600, 40)), 1).astype(np.float32)
+    idx = np.argpartition(-m, 4, axis=1)[:, :5]
+    expected = np.zeros_like(m)
+    np.put_along_axis(expected, idx, np.take_along_axis(m, idx, axis=1), axis=1)
+    np.testing.assert_array_equal(top_k_rows(m, 5).toarray(), expected)
+
+
+def test_sparse_products_of_the_retrieval_equal_the_dense_ones():
+    rng = np.random.default_rng(1)
+    mat = (rng.random((30, 50)) < 0.1) * rng.standard_normal((30, 50)).astype(np.float32)
+    weights = rng.random((7, 30)).astype(np.float32)
+    np.testing.assert_allclose(ResponseRetrieval._weighted(weights, sp.csr_matrix(mat.T)),
+                               weights @ mat, rtol=1e-5, atol=1e-6)
+
+
+def test_pair_rows_computes_only_unseen_pairs_and_keeps_row_order():
+    asked = []
+
+    def compute(new):
+        asked.append(list(zip(new["pert"], new["gene"], strict=True)))
+        return pd.DataFrame({"f": [len(p) + 10 * len(g) for p, g in
+                                  zip(new.pert, new.gene, strict=True)]})
+
+    memo: dict = {}
+    first = pd.DataFrame({"pert": ["A", "BB", "A"], "gene": ["x", "yy", "x"]},
+                         index=[5, 6, 7])
+    out = pair_rows(memo, "k", first, compute)
+    assert out.index.tolist() == [5, 6, 7] and out["f"].tolist() == [11, 22, 11]
+    second = pd.DataFrame({"pert": ["BB", "C"], "gene": ["yy", "zzz"]})
+    assert pair_rows(memo, "k", second, compute)["f"].tolist() == [22, 31]
+    assert asked == [[("A", "x"), ("BB", "yy")], [("C", "zzz")]]
+    pair_rows(memo, "other", second, compute)  # another key shares nothing
+    assert asked[-1] == [("BB", "yy"), ("C", "zzz")]
 
 
 # --- real graph ---------------------------------------------------------------------------
@@ -114,6 +155,41 @@ def test_featurizer_memo_equals_a_fresh_fit_and_follows_the_labels(k562_dir):
     shifted = query.set_axis(np.arange(len(query)) + 10**6)
     assert (PairFeaturizer(spaces=("go",)).fit(sub, y).transform(shifted).index
             == shifted.index).all()
+
+
+@pytest.mark.integration
+def test_retrieval_features_do_not_depend_on_the_blas_thread_count():
+    # the retrieval's products are sparse (scipy's, summed in one order on every CPU):
+    # which of a gene's tied co-responding genes the smoothing keeps no longer follows the
+    # rounding of a BLAS kernel (with dense products these features moved by 7.6e-6)
+    from threadpoolctl import threadpool_limits
+
+    from pqstats.screens import load_de
+
+    pairs = load_de("rpe1")
+    pairs = pairs.assign(pert=canonical_symbols(load_graph(), pairs["pert"].to_numpy()))
+    train, test = pairs[pairs.split == "train"], pairs[pairs.split == "test"]
+    profiles = [gene_profiles(load_graph(), s) for s in ("go", "all")]
+    out = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            r = ResponseRetrieval(profiles, gene_neighbours=100, ridge=10.0)
+            out.append(r.fit(train, train["label"].to_numpy()).transform(test).to_numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=0, atol=1e-6)
+
+
+@pytest.mark.integration
+def test_graph_pair_features_kept_per_pair_equal_a_fresh_computation(k562_dir):
+    # the strict and transfer tracks, and a learning curve's fits, featurise overlapping
+    # pairs: each pair's features are those of computing it with no pair seen before
+    _, test = k562_dir
+    kg = load_graph()
+    first, second = test.iloc[:3000], test.iloc[2000:5000]
+    graph_pairs._ROWS.clear()
+    graph_pair_features(kg, first)
+    kept = graph_pair_features(kg, second)
+    graph_pairs._ROWS.clear()
+    pd.testing.assert_frame_equal(kept, graph_pair_features(kg, second))
 
 
 @pytest.mark.integration

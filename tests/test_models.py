@@ -206,3 +206,45 @@ def test_within_group_logistic_ranks_within_group_as_a_fit_on_centred_features()
     assert abs(clf[-1].coef_[0, 2]) < abs(clf[-1].coef_[0, 0]) / 10
     with pytest.raises(ValueError, match="one entry per row"):
         within_group_logistic(0.1, X, y, groups[:-1])
+
+
+def test_xgboost_refits_share_the_training_matrix_and_equal_fresh_fits():
+    # the benchmark's seeds of one cell fit on the same features: the quantised matrix is
+    # built once, and each seed's trees are those of plain XGBoost
+    from xgboost import XGBClassifier
+
+    from pqstats import _boosting
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 8)).astype(np.float32)
+    y = (X[:, 0] + rng.standard_normal(3000) > 0).astype(int)
+    params = dict(n_estimators=30, max_depth=3, subsample=0.8, colsample_bytree=0.8,
+                  tree_method="hist", n_jobs=1)
+    _boosting._MATRICES.clear()
+    built = []
+    for seed in (0, 1):
+        shared = _boosting.SharedMatrixXGBClassifier(random_state=seed, **params).fit(X, y)
+        built.append(next(reversed(_boosting._MATRICES.values())))
+        plain = XGBClassifier(random_state=seed, **params).fit(X, y)
+        np.testing.assert_array_equal(shared.predict_proba(X), plain.predict_proba(X))
+    assert len(_boosting._MATRICES) == 1 and built[0] is built[1]
+    # other labels (or data) build their own matrix
+    _boosting.SharedMatrixXGBClassifier(random_state=0, **params).fit(X, 1 - y)
+    assert len(_boosting._MATRICES) == 2
+
+
+@pytest.mark.integration
+def test_scores_do_not_depend_on_the_callers_blas_thread_count():
+    # a score cached by a one-thread worker, and a fit in a process with more threads, agree
+    # (lbfgs stops at another iterate when BLAS sums in another order)
+    from threadpoolctl import threadpool_limits
+
+    pairs = load_de("hepg2")
+    train, test = pairs[pairs.split == "train"], pairs[pairs.split == "test"]
+    scores = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            model = models.get_for("logistic", "hepg2", "de").fit(train[["pert", "gene"]],
+                                                                  train.label)
+            scores.append(model.score_pairs(test[["pert", "gene"]]))
+    np.testing.assert_array_equal(scores[0], scores[1])

@@ -26,7 +26,8 @@ from pqstats._fetch import data_dir
 from pqstats.knowledge._cache import cache_key
 from pqstats.knowledge._cache import cached as _cached
 
-__all__ = ["cache_dir", "cache_path", "cached", "array_digest", "pairs_digest", "remember"]
+__all__ = ["cache_dir", "cache_path", "cached", "array_digest", "pairs_digest", "remember",
+           "pair_rows"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +48,34 @@ def remember(memo: dict, key, value, size: int = 4) -> None:
     if len(memo) >= size:
         memo.pop(next(iter(memo)))
     memo[key] = value
+
+
+def pair_rows(memo: dict, key, pairs, compute: Callable):
+    """Per-pair features of ``pairs``, computing only the (pert, gene) pairs not seen before.
+
+    For features of a pair that depend on that pair alone (never on which other pairs are
+    scored, the leakage invariant): ``memo[key]`` holds a per-process table of every pair
+    computed under ``key``, and ``compute(new)`` is called with the unique unseen pairs
+    (columns ``pert, gene``) only. A learning curve's fits all score the same test split;
+    the strict and transfer tracks featurise the same pairs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``compute``'s columns, one row per row of ``pairs`` (its index).
+    """
+    import pandas as pd
+
+    wanted = pd.MultiIndex.from_arrays([pairs["pert"].to_numpy(), pairs["gene"].to_numpy()])
+    table = memo.get(key)
+    new = wanted.unique() if table is None else wanted[~wanted.isin(table.index)].unique()
+    if len(new):
+        part = compute(pd.DataFrame({"pert": new.get_level_values(0),
+                                     "gene": new.get_level_values(1)}))
+        part = part.set_axis(new)
+        table = part if table is None else pd.concat([table, part])
+        remember(memo, key, table)
+    return table.reindex(wanted).set_axis(pairs.index)
 
 
 def pairs_digest(pairs) -> str:

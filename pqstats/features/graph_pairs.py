@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from pqstats.features._cache import pair_rows
 from pqstats.features.profiles import canonical_symbols, gene_profiles
 
 __all__ = ["MAX_DISTANCE", "GRAPH_PAIR_FEATURES", "graph_pair_features"]
@@ -35,6 +36,9 @@ MAX_DISTANCE = 4
 GRAPH_PAIR_FEATURES = ["ppi_edge", "ppi_shared_partners", "ppi_distance", "trrust_sign",
                        "shared_complex", "shared_pathway", "go_cosine", "all_cosine",
                        "pert_is_member"]
+
+# per process: the features of every pair computed, by graph and programme readouts
+_ROWS: dict[tuple, pd.DataFrame] = {}
 
 
 def _pair_index(pi: np.ndarray, gi: np.ndarray):
@@ -87,7 +91,19 @@ def graph_pair_features(kg, pairs: pd.DataFrame,
     -------
     pandas.DataFrame
         Columns :data:`GRAPH_PAIR_FEATURES`, index of ``pairs``.
+
+    Each pair's features are kept per process (:func:`~pqstats.features._cache.pair_rows`),
+    so a pair featurised before is not computed again.
     """
+    readouts = None if not members else hash(tuple((k, tuple(v))
+                                                   for k, v in sorted(members.items())))
+    # the graph itself in the key (not its id, which a later graph could reuse)
+    return pair_rows(_ROWS, (kg, readouts), pairs,
+                     lambda new: _graph_pair_features(kg, new, members))
+
+
+def _graph_pair_features(kg, pairs: pd.DataFrame,
+                         members: dict[str, list[str]] | None) -> pd.DataFrame:
     if members:
         key = pd.DataFrame({"row": np.arange(len(pairs)), "pert": pairs["pert"].to_numpy(),
                             "gene": pairs["gene"].to_numpy()})

@@ -92,7 +92,9 @@ _TRANSFORMED: dict[tuple, pd.DataFrame] = {}
 def clear_memos() -> None:
     """Forget every per-process memo of the featurisers (as a new process would start): for
     a caller that changes what a screen's loader returns in the same process."""
-    for memo in (_FITTED, _OOF_MEMO, _TRANSFORMED):
+    from pqstats.features import graph_pairs
+
+    for memo in (_FITTED, _OOF_MEMO, _TRANSFORMED, graph_pairs._ROWS):
         memo.clear()
     _clear_zero_shot_memos()
 

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from pqstats._estimators import standardised_logistic, within_group_logistic
 from pqstats._fetch import DataUnavailableError
-from pqstats.features._cache import pairs_digest, remember
+from pqstats.features._cache import pair_rows, pairs_digest, remember
 from pqstats.features.graph_pairs import graph_pair_features
 from pqstats.features.profiles import (
     DEFAULT_SPACES,
@@ -75,7 +75,7 @@ _TRANSFORMED: dict[tuple, pd.DataFrame] = {}
 
 def clear_memos() -> None:
     """Forget this module's per-process memos (as a new process would start)."""
-    for memo in (_RETRIEVALS, _TRAINING_SETS, _TRANSFORMED, _LOGITS):
+    for memo in (_RETRIEVALS, _TRAINING_SETS, _TRANSFORMED, _LOGITS, _LOGIT_ROWS):
         memo.clear()
 
 
@@ -324,6 +324,7 @@ class ZeroShotFeaturizer:
 
 
 _LOGITS: dict[tuple, object] = {}
+_LOGIT_ROWS: dict[tuple, pd.DataFrame] = {}
 
 
 def zero_shot_logistic(featurizer: ZeroShotFeaturizer, C: float):
@@ -420,10 +421,17 @@ class ZeroShotLogit:
         return self
 
     def transform(self, pairs: pd.DataFrame) -> pd.DataFrame:
-        """``zero_shot_logit`` of each pair (index of ``pairs``)."""
+        """``zero_shot_logit`` of each pair (index of ``pairs``); a pair's logit is kept per
+        process (:func:`~pqstats.features._cache.pair_rows`), so every fit of a learning
+        curve featurises the shared test split once."""
         if not self.fitted_:
             return pd.DataFrame({"zero_shot_logit": np.zeros(len(pairs), np.float32)},
                                 index=pairs.index)
+        zs = self.featurizer_
+        key = (zs.dataset, tuple(zs.sources_), *zs._key, load_graph(), float(self.C))
+        return pair_rows(_LOGIT_ROWS, key, pairs, self._logits)
+
+    def _logits(self, pairs: pd.DataFrame) -> pd.DataFrame:
         feats = self.featurizer_.transform(pairs[["pert", "gene"]])
         logit = self.classifier_.decision_function(
             feats[self.featurizer_.model_columns()].to_numpy(np.float32))
