@@ -6,10 +6,10 @@ Writes results/bench_metric.json. Run with `make bench`.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
+from _timing import best_of as _best_of
 from sklearn.metrics import roc_auc_score
 
 from pqstats._io import atomic_write_text
@@ -23,15 +23,6 @@ def _loop(pairs, scores):
         if grp.label.nunique() == 2:
             out[gene] = roc_auc_score(grp.label, grp.score)
     return out
-
-
-def _best_of(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
 
 
 def main() -> None:

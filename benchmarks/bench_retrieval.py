@@ -13,11 +13,11 @@ Writes results/bench_retrieval.json and .md. Run with `make bench`.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
@@ -31,12 +31,8 @@ NEIGHBOURS = 100
 
 
 def _best_of(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return round(min(times), 4), result
+    seconds, result = best_of(fn, repeats)
+    return round(seconds, 4), result
 
 
 def _kept(sim: np.ndarray) -> np.ndarray:
