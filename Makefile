@@ -72,6 +72,7 @@ select: setup data
 	$(BIN)/python benchmarks/strict_dir_attempts.py
 	$(BIN)/python benchmarks/other_task_selection.py
 	$(BIN)/python benchmarks/ensemble_selection.py
+	$(BIN)/python benchmarks/boosting_selection.py
 	$(BIN)/python benchmarks/factors_selection.py
 	$(BIN)/python benchmarks/response_structure_attempts.py
 

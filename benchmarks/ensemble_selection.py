@@ -52,14 +52,15 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
 
         scored = [("logistic", 0, p_log)]
         for seed in SEEDS:
-            clf = models.get("xgboost", random_state=seed)._make_classifier().fit(
+            clf = models.get("xgboost", random_state=seed, task=task)._make_classifier().fit(
                 A.to_numpy(np.float32), y_fit)
             p_xgb = clf.predict_proba(B.to_numpy(np.float32))[:, 1]
             scored += [("xgboost", seed, p_xgb), ("ensemble", seed, (p_log + p_xgb) / 2)]
         # variance of XGBoost's seed, removed two ways: a bag of the five seeds' fits, and
         # a fit without row or column subsampling (deterministic, one run)
         bag = np.mean([p for model, _, p in scored if model == "xgboost"], axis=0)
-        whole = models.get("xgboost", subsample=1.0, colsample_bytree=1.0)._make_classifier()
+        whole = models.get("xgboost", subsample=1.0, colsample_bytree=1.0,
+                           task=task)._make_classifier()
         p_whole = whole.fit(A.to_numpy(np.float32), y_fit).predict_proba(
             B.to_numpy(np.float32))[:, 1]
         scored += [("xgboost, 5 seeds averaged", 0, bag),

@@ -52,8 +52,8 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
             keep = [c for c in A.columns if c not in drop]
             XA, XB = A[keep].to_numpy(np.float32), B[keep].to_numpy(np.float32)
             for seed in (SEEDS if name == "xgboost" else [0]):
-                model = models.get(name, **({"random_state": seed} if name == "xgboost"
-                                            else {}))
+                model = models.get(name, **({"random_state": seed, "task": task}
+                                            if name == "xgboost" else {}))
                 clf = model._make_classifier().fit(XA, y_fit)
                 scored.append((name, variant, seed, clf.predict_proba(XB)[:, 1]))
         log = {v: s for n, v, _, s in scored if n == "logistic"}

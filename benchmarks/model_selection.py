@@ -60,6 +60,8 @@ def write_markdown(res: pd.DataFrame) -> None:
         wide = sub.pivot_table(index=param, columns=["dataset", "task"], values="mean_auroc")
         wide["mean"] = wide.mean(axis=1)
         default = models.get(name).get_params()[param]
+        if default is None:  # xgboost: Dir's own are in results/boosting_selection.md
+            default = models.XGBOOST_SETTINGS[param]
         lines += [f"## {name} ({param}; shipped default {default})", "",
                   markdown_table(wide.set_axis(wide.index.astype(str)).reset_index(),
                                  floatfmt=".4f"), ""]

@@ -47,7 +47,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
             XB = B.drop(columns=drop).to_numpy(np.float32)
             for name, seeds in SEEDS.items():
                 for seed in seeds:
-                    model = models.get(name, **({"random_state": seed}
+                    model = models.get(name, **({"random_state": seed, "task": task}
                                                 if name == "xgboost" else {}))
                     clf = model._make_classifier().fit(XA, y_fit)
                     rows.append({"dataset": dataset, "task": task, "model": name,

@@ -121,7 +121,7 @@ def scores(variant: str, A: np.ndarray, y: np.ndarray, B: np.ndarray,
         pairwise = LogisticRegression(C=LogisticModel().C, fit_intercept=False,
                                       max_iter=2000).fit(diff, side)
         out["logistic"] = scaler.transform(B) @ pairwise.coef_[0]
-        params = XGBoostModel(n_jobs=2)._make_classifier().get_params()
+        params = XGBoostModel(n_jobs=2, task="dir")._make_classifier().get_params()
         params.update(objective="rank:pairwise", lambdarank_pair_method="mean",
                       lambdarank_num_pair_per_sample=32, eval_metric=None)
         codes = pd.factorize(genes)[0]
@@ -130,7 +130,8 @@ def scores(variant: str, A: np.ndarray, y: np.ndarray, B: np.ndarray,
                                                  qid=codes[order]).predict(B)
         return out
     out["logistic"] = LogisticModel()._make_classifier().fit(A, y).decision_function(B)
-    out["xgboost"] = XGBoostModel(n_jobs=2)._make_classifier().fit(A, y).predict_proba(B)[:, 1]
+    xgboost = XGBoostModel(n_jobs=2, task="dir")._make_classifier()
+    out["xgboost"] = xgboost.fit(A, y).predict_proba(B)[:, 1]
     return out
 
 

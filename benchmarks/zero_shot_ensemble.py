@@ -20,7 +20,7 @@ from zero_shot_selection import held_out_lines
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
 from pqstats.features.zero_shot import zero_shot_logistic
-from pqstats.models import LogisticModel, XGBoostModel
+from pqstats.models import ZERO_SHOT, LogisticModel, XGBoostModel
 
 OUT = "results"
 
@@ -37,7 +37,7 @@ def main() -> None:
         cols = zs.model_columns()
         X, H = (f[cols].to_numpy(np.float32) for f in (features, held_out))
         logistic = zero_shot_logistic(zs, LogisticModel().C)  # the shipped fit
-        xgboost = XGBoostModel()._make_classifier().fit(X, labels)
+        xgboost = XGBoostModel(task=task, track=ZERO_SHOT)._make_classifier().fit(X, labels)
         lo, xg = (m.predict_proba(H)[:, 1] for m in (logistic, xgboost))
         knn = held_out["zs_all_retrieval_smooth"].to_numpy()
         scores = {"logistic": lo, "xgboost": xg, "knn_retrieval": knn,

@@ -41,6 +41,8 @@ __all__ = [
     "RandomModel",
     "GeneFrequencyModel",
     "KernelRidgeModel",
+    "XGBOOST_DIR_SETTINGS",
+    "XGBOOST_SETTINGS",
     "ZERO_SHOT",
     "zero_shot_note",
     "register",
@@ -541,14 +543,32 @@ class LogisticModel(_FeatureModel):
         return zero_shot_logistic(self.featurizer_, self.C)
 
 
+#: The ``xgboost`` model's settings, its depth chosen by grouped CV over every cell on the
+#: training splits (``results/model_selection.md``)
+XGBOOST_SETTINGS: dict[str, float] = {"n_estimators": 300, "learning_rate": 0.05,
+                                      "max_depth": 4, "min_child_weight": 5.0,
+                                      "colsample_bytree": 0.8}
+#: Its settings on Dir, strict and zero-shot: slower, shallower, more regularised trees,
+#: chosen on Dir's training splits (``results/boosting_selection.md``: the strict ensemble
+#: +0.004 by grouped CV, zero-shot XGBoost +0.004 with each line held out; on the transfer
+#: track they lose 0.003, so it keeps :data:`XGBOOST_SETTINGS`)
+XGBOOST_DIR_SETTINGS: dict[str, float] = {"n_estimators": 600, "learning_rate": 0.025,
+                                          "max_depth": 3, "min_child_weight": 20.0,
+                                          "colsample_bytree": 0.25}
+
+
 @register("xgboost", "gradient-boosted trees (XGBoost, hist) on retrieval + graph features")
 class XGBoostModel(_FeatureModel):
     """XGBoost on pair features.
 
     Parameters
     ----------
-    n_estimators, max_depth, learning_rate, subsample, colsample_bytree, min_child_weight
-        XGBoost hyperparameters (chosen by grouped CV on training splits).
+    n_estimators, max_depth, learning_rate, colsample_bytree, min_child_weight
+        XGBoost hyperparameters. None (default): chosen by grouped CV on the training
+        splits, :data:`XGBOOST_DIR_SETTINGS` on Dir's strict and zero-shot tracks and
+        :data:`XGBOOST_SETTINGS` elsewhere (and when no task is set).
+    subsample : float
+        XGBoost's row subsampling.
     n_jobs : int
         XGBoost threads. 1 by default: on a busy 2-core machine a second thread spins
         waiting for a core (one RPE1 DE fit took 70 s with 2 threads, 3 s with 1).
@@ -576,9 +596,10 @@ class XGBoostModel(_FeatureModel):
 
     _other_task_on_strict = True
 
-    def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
-                 subsample: float = 0.8, colsample_bytree: float = 0.8,
-                 min_child_weight: float = 5.0, n_jobs: int = 1, random_state: int = 0,
+    def __init__(self, n_estimators: int | None = None, max_depth: int | None = None,
+                 learning_rate: float | None = None, subsample: float = 0.8,
+                 colsample_bytree: float | None = None,
+                 min_child_weight: float | None = None, n_jobs: int = 1, random_state: int = 0,
                  feature_groups: tuple[str, ...] | None = None,
                  spaces: tuple[str, ...] = ("go", "ppi", "pathway", "all"),
                  gene_weight: float = 4.0, gene_neighbours: int = 100,
@@ -607,11 +628,17 @@ class XGBoostModel(_FeatureModel):
         # XGBClassifier; refits on the same features (the benchmark's seeds) share its
         # quantised training matrix
         return SharedMatrixXGBClassifier(
-            n_estimators=self.n_estimators, max_depth=self.max_depth,
-            learning_rate=self.learning_rate, subsample=self.subsample,
-            colsample_bytree=self.colsample_bytree, min_child_weight=self.min_child_weight,
-            tree_method="hist", n_jobs=self.n_jobs, random_state=self.random_state,
-            eval_metric="logloss")
+            **self.settings(), subsample=self.subsample, tree_method="hist",
+            n_jobs=self.n_jobs, random_state=self.random_state, eval_metric="logloss")
+
+    def settings(self) -> dict[str, float]:
+        """The hyperparameters this fit uses: those set, the others
+        :data:`XGBOOST_DIR_SETTINGS` on Dir's strict and zero-shot tracks, else
+        :data:`XGBOOST_SETTINGS`."""
+        on_dir = self.task == "dir" and self.track != "transfer"
+        chosen = XGBOOST_DIR_SETTINGS if on_dir else XGBOOST_SETTINGS
+        return {name: chosen[name] if getattr(self, name) is None else getattr(self, name)
+                for name in chosen}
 
 
 @register("ensemble", "mean of the logistic and XGBoost probabilities (same features)")

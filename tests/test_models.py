@@ -208,6 +208,24 @@ def test_within_group_logistic_ranks_within_group_as_a_fit_on_centred_features()
         within_group_logistic(0.1, X, y, groups[:-1])
 
 
+def test_xgboost_settings_follow_the_task_and_track_unless_set():
+    # Dir's settings were chosen on Dir's strict and zero-shot tracks
+    # (results/boosting_selection.md); DE, the transfer track and a model without a task
+    # keep the general ones; a setting the caller gives wins
+    general, on_dir = models.XGBOOST_SETTINGS, models.XGBOOST_DIR_SETTINGS
+    assert set(general) == set(on_dir) and general != on_dir
+    for task, track, expected in (("de", "strict", general), ("dir", "strict", on_dir),
+                                  ("dir", models.ZERO_SHOT, on_dir),
+                                  ("dir", "transfer", general), (None, "strict", general)):
+        clf = models.get("xgboost", task=task, track=track)._make_classifier()
+        assert {k: clf.get_params()[k] for k in expected} == expected
+    given = models.get_for("xgboost", "rpe1", "dir", max_depth=6)
+    assert given.settings() == {**on_dir, "max_depth": 6}
+    assert given._make_classifier().get_params()["max_depth"] == 6
+    # the unresolved parameters stay as given, as scikit-learn's clone expects
+    assert clone(given).get_params()["n_estimators"] is None
+
+
 def test_xgboost_refits_share_the_training_matrix_and_equal_fresh_fits():
     # the benchmark's seeds of one cell fit on the same features: the quantised matrix is
     # built once, and each seed's trees are those of plain XGBoost
