@@ -27,13 +27,12 @@ import sys
 
 import numpy as np
 import pandas as pd
-from _training_cv import every_screen, training_folds
+from _training_cv import ensemble_members, every_screen, training_folds
 from zero_shot_selection import held_out_lines
 
 from pqstats import models
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
-from pqstats.features.pairs import OTHER_TASK_GROUPS
 
 OUT = "results"
 SEEDS = range(5)
@@ -81,16 +80,7 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
     rows = []
     for track, variants in (("strict", VARIANTS), ("transfer", ("before", CHOSEN))):
         for fold, fit, held, y_fit in training_folds(dataset, task):
-            featurizer = models.get_for("xgboost", dataset, task, track)._featurizer()
-            A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
-            B = featurizer.transform(held[["pert", "gene"]])
-            other = [c for c in A.columns
-                     if c.startswith(tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values()))
-                     and c.split("_", 1)[0] != task]
-            logistic = models.get("logistic")._make_classifier().fit(
-                A.drop(columns=other).to_numpy(np.float32), y_fit)
-            p_log = logistic.predict_proba(B.drop(columns=other).to_numpy(np.float32))[:, 1]
-            XA, XB = A.to_numpy(np.float32), B.to_numpy(np.float32)
+            XA, XB, p_log = ensemble_members(dataset, task, fit, held, y_fit, track)
             for variant in variants:
                 for seed in SEEDS:
                     clf = _classifier(seed, VARIANTS[variant]).fit(XA, y_fit)

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _training_cv import every_screen, training_folds
+from _training_cv import ensemble_members, every_screen, training_folds
 
 from pqstats import models
 from pqstats._io import atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
-from pqstats.features.pairs import OTHER_TASK_GROUPS
 
 OUT = "results"
 SEEDS = range(5)
@@ -39,30 +38,19 @@ def screen_rows(dataset: str, task: str) -> list[dict]:
     """Per (fold, model, seed) per-gene AUROC of one screen's held-out folds."""
     rows = []
     for fold, fit, held, y_fit in training_folds(dataset, task):
-        xgb_model = models.get_for("xgboost", dataset, task)
-        featurizer = xgb_model._featurizer()
-        A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
-        B = featurizer.transform(held[["pert", "gene"]])
-        other = [c for c in A.columns
-                 if c.startswith(tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values()))
-                 and c.split("_", 1)[0] != task]
-        logistic = models.get("logistic")._make_classifier().fit(
-            A.drop(columns=other).to_numpy(np.float32), y_fit)
-        p_log = logistic.predict_proba(B.drop(columns=other).to_numpy(np.float32))[:, 1]
-
+        XA, XB, p_log = ensemble_members(dataset, task, fit, held, y_fit)
         scored = [("logistic", 0, p_log)]
         for seed in SEEDS:
             clf = models.get("xgboost", random_state=seed, task=task)._make_classifier().fit(
-                A.to_numpy(np.float32), y_fit)
-            p_xgb = clf.predict_proba(B.to_numpy(np.float32))[:, 1]
+                XA, y_fit)
+            p_xgb = clf.predict_proba(XB)[:, 1]
             scored += [("xgboost", seed, p_xgb), ("ensemble", seed, (p_log + p_xgb) / 2)]
         # variance of XGBoost's seed, removed two ways: a bag of the five seeds' fits, and
         # a fit without row or column subsampling (deterministic, one run)
         bag = np.mean([p for model, _, p in scored if model == "xgboost"], axis=0)
         whole = models.get("xgboost", subsample=1.0, colsample_bytree=1.0,
                            task=task)._make_classifier()
-        p_whole = whole.fit(A.to_numpy(np.float32), y_fit).predict_proba(
-            B.to_numpy(np.float32))[:, 1]
+        p_whole = whole.fit(XA, y_fit).predict_proba(XB)[:, 1]
         scored += [("xgboost, 5 seeds averaged", 0, bag),
                    ("ensemble, 5 XGBoost seeds averaged", 0, (p_log + bag) / 2),
                    ("xgboost, no subsampling", 0, p_whole),
