@@ -75,6 +75,7 @@ select: setup data
 	$(BIN)/python benchmarks/boosting_selection.py
 	$(BIN)/python benchmarks/factors_selection.py
 	$(BIN)/python benchmarks/response_structure_attempts.py
+	$(BIN)/python benchmarks/smoothing_selection.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data
