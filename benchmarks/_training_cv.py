@@ -42,19 +42,25 @@ def ensemble_members(dataset: str, task: str, fit: pd.DataFrame, held: pd.DataFr
     from threadpoolctl import threadpool_limits
 
     from pqstats import models
-    from pqstats.features.pairs import OTHER_TASK_GROUPS
 
     with threadpool_limits(1, "blas"):
         featurizer = models.get_for("xgboost", dataset, task, track)._featurizer()
         A = featurizer.fit_transform(fit[["pert", "gene"]], y_fit)
         B = featurizer.transform(held[["pert", "gene"]])
-        other = [c for c in A.columns
-                 if c.startswith(tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values()))
-                 and c.split("_", 1)[0] != task]
+        own = logistic_columns(A.columns, task)
         logistic = models.get("logistic")._make_classifier().fit(
-            A.drop(columns=other).to_numpy(np.float32), y_fit)
-        p_log = logistic.predict_proba(B.drop(columns=other).to_numpy(np.float32))[:, 1]
+            A.loc[:, own].to_numpy(np.float32), y_fit)
+        p_log = logistic.predict_proba(B.loc[:, own].to_numpy(np.float32))[:, 1]
     return A.to_numpy(np.float32), B.to_numpy(np.float32), p_log
+
+
+def logistic_columns(columns: pd.Index, task: str) -> np.ndarray:
+    """Which of XGBoost's strict feature ``columns`` the logistic member reads: all but the
+    screen's other-task columns (logistic's own default features)."""
+    from pqstats.features.pairs import OTHER_TASK_GROUPS
+
+    prefixes = tuple(f"{t}_" for t in OTHER_TASK_GROUPS.values() if t != task)
+    return ~np.asarray(columns.str.startswith(prefixes))
 
 
 def every_screen(screen_rows: Callable[[str, str], list[dict]], csv: str

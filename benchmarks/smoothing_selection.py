@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from _training_cv import ensemble_members, training_folds
+from _training_cv import ensemble_members, logistic_columns, training_folds
 from joblib import Parallel, delayed
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import normalize
@@ -107,10 +107,11 @@ def _columns(r: ResponseRetrieval, space, held: pd.DataFrame) -> dict[str, np.nd
     one = (G @ score.T).T
     out["two hops"] = pick(score + WEIGHT * one + WEIGHT * (G @ one.T).T)
     out["signed gene graph"] = pick(smooth(score, graph=signed_gene_graph(r, NEIGHBOURS)))
-    for k in (20, 50):
-        out[f"{k} nearest knockdowns"] = pick(r._smooth(r._retrieve(top_k_rows(sim, k).toarray())))
+    nearest = {k: top_k_rows(sim, k).toarray() for k in (20, NEAREST)}
+    for k, weights in nearest.items():
+        out[f"{k} nearest knockdowns"] = pick(r._smooth(r._retrieve(weights)))
     out[f"{NEAREST} nearest knockdowns, pooled w {POOLED:g}"] = pick(
-        _pooled(r, top_k_rows(sim, NEAREST).toarray(), POOLED))
+        _pooled(r, nearest[NEAREST], POOLED))
     out["ridge, w 16"] = pick(smooth(ridge, 16.0))
     return out
 
@@ -144,9 +145,8 @@ def model_rows(dataset: str) -> list[dict]:
             for a, b in GroupKFold(5).split(fit, groups=fit["pert"]):
                 EA[b] = nearest_pooled(fit.iloc[a], y_fit[a], fit.iloc[b])
             EB = nearest_pooled(fit, y_fit, held)
-            names = models.get_for("xgboost", dataset, "dir")._featurizer().fit_transform(
-                fit[["pert", "gene"]], y_fit).columns
-            own = ~names.str.startswith("de_")  # logistic reads no other-task column
+            own = logistic_columns(models.get_for("xgboost", dataset, "dir")._featurizer()
+                                   .fit_transform(fit[["pert", "gene"]], y_fit).columns, "dir")
             logistic = models.get("logistic")._make_classifier().fit(
                 np.hstack([XA[:, own], EA]), y_fit)
             probs = {"shipped": p_log, "added": logistic.predict_proba(
