@@ -60,22 +60,10 @@ report: setup data
 ablation: setup data
 	$(BIN)/pqstats benchmark --ablation --out results
 
+# the model-selection experiments behind the shipped defaults, by CV on training splits
+# only; each writes its table to experiments/results/ (tens of minutes on 2 cores)
 select: setup data
-	$(BIN)/python benchmarks/model_selection.py
-	$(BIN)/python benchmarks/strict_selection.py
-	$(BIN)/python benchmarks/zero_shot_selection.py
-	$(BIN)/python benchmarks/few_shot_selection.py
-	$(BIN)/python benchmarks/within_gene_selection.py
-	$(BIN)/python benchmarks/zero_shot_ensemble.py
-	$(BIN)/python benchmarks/learned_metric_selection.py
-	$(BIN)/python benchmarks/zero_shot_unmeasured_genes.py
-	$(BIN)/python benchmarks/strict_dir_attempts.py
-	$(BIN)/python benchmarks/other_task_selection.py
-	$(BIN)/python benchmarks/ensemble_selection.py
-	$(BIN)/python benchmarks/boosting_selection.py
-	$(BIN)/python benchmarks/factors_selection.py
-	$(BIN)/python benchmarks/response_structure_attempts.py
-	$(BIN)/python benchmarks/smoothing_selection.py
+	$(BIN)/python experiments/run.py
 
 # the GSE description rule, chosen on synthetic clusters without the 77 labels (a few minutes)
 gse-select: setup data

@@ -12,7 +12,7 @@ raw features:
   training split);
 * strict: 3-fold CV grouped by perturbation on each line's training split.
 
-No test split is read. Writes results/within_gene_selection.csv and .md (`make select`).
+No test split is read. Writes experiments/results/within_gene_selection.csv and .md (`make select`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene, cross_validate
 from pqstats.models import LogisticModel
 
-OUT = "results"
+OUT = "experiments/results"
 
 
 class WithinGeneLogistic(LogisticModel):
@@ -71,7 +71,7 @@ def main() -> None:
     wide = wide.round(4).reset_index()
     text = (
         "# Weights fitted within gene, or on raw features (training splits only)\n\n"
-        "`python benchmarks/within_gene_selection.py`: the logistic model, zero-shot with "
+        "`python experiments/within_gene_selection.py`: the logistic model, zero-shot with "
         "each cell line held out (scored on its training split) and strict by 3-fold CV "
         "grouped by perturbation. No test split is read. Change of the mean AUROC when "
         f"the weights are fitted within gene: {said}. pqstats fits the zero-shot DE "

@@ -10,7 +10,7 @@ graph relations), and the kernel ridge columns of the strict track added, at two
 regularisation strengths; the subset with the best mean over
 lines x tasks is :data:`~pqstats.features.zero_shot.ZERO_SHOT_MODEL_KINDS`.
 
-Writes results/zero_shot_selection.csv and .md (`make select`; a few minutes).
+Writes experiments/results/zero_shot_selection.csv and .md (`make select`; a few minutes).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pqstats.evaluation import auc_per_gene
 from pqstats.features.zero_shot import ZeroShotFeaturizer
 from pqstats.screens import load_pairs
 
-OUT = "results"
+OUT = "experiments/results"
 #: name → the kinds of zs_{space}_{kind} columns read (None: every column), and graph
 SUBSETS: dict[str, tuple[tuple[str, ...] | None, bool]] = {
     "every column (before)": (None, True),
@@ -93,7 +93,7 @@ def main() -> None:
     best = wide.iloc[0]
     text = (
         "# Zero-shot features, chosen with each cell line held out (training splits only)\n\n"
-        "`python benchmarks/zero_shot_selection.py`. The logistic zero-shot model is fitted "
+        "`python experiments/zero_shot_selection.py`. The logistic zero-shot model is fitted "
         "on the other screens' training pairs, as the zero-shot track fits it, and scored "
         "(per-gene AUROC) on the held-out line's training split; no test split is read.\n\n"
         + markdown_table(wide, floatfmt=".4f") +

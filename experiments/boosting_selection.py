@@ -1,6 +1,6 @@
 """XGBoost's settings on Dir, beyond its depth: grouped CV on training splits, 5 seeds.
 
-``results/model_selection.md`` chose the ``xgboost`` model's depth over every cell, with
+``experiments/results/model_selection.md`` chose the ``xgboost`` model's depth over every cell, with
 its other settings fixed (:data:`BEFORE`, still DE's). This script scores, on Dir, its
 learning rate and number of trees, leaf size, row and column subsampling and L2 penalty:
 first one change at a time, then the best changes together (the rows in the order they
@@ -17,7 +17,7 @@ model's probabilities, as the shipped ensemble averages them).
   learns from the other screens' training pairs (as ``zero_shot_selection.py``) and is
   scored on the held-out line's training split, seeds 0-4.
 
-No test split is read. Writes results/boosting_selection.csv and .md (`make select`;
+No test split is read. Writes experiments/results/boosting_selection.csv and .md (`make select`;
 about 25 minutes on 2 cores; `--markdown-only` redraws the .md from the .csv).
 """
 
@@ -34,7 +34,7 @@ from pqstats import models
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
 
-OUT = "results"
+OUT = "experiments/results"
 SEEDS = range(5)
 TASK = "dir"
 #: the settings before this choice (``models.XGBOOST_SETTINGS``, still DE's and transfer's)
@@ -135,13 +135,13 @@ def main() -> None:
 
 
 def write_markdown(table: pd.DataFrame, screens: list[str]) -> None:
-    """results/boosting_selection.md from the per-fold table."""
+    """experiments/results/boosting_selection.md from the per-fold table."""
     strict, transfer, zero_shot = (table[table["track"] == t]
                                    for t in ("strict", "transfer", "zero-shot"))
     lines_zs = sorted(pd.unique(zero_shot["dataset"]))
     atomic_write_text(f"{OUT}/boosting_selection.md", "\n".join([
         "# XGBoost's settings on Dir (training splits only, 5 seeds)", "",
-        "`python benchmarks/boosting_selection.py`. `before`: the settings chosen over "
+        "`python experiments/boosting_selection.py`. `before`: the settings chosen over "
         "every cell (300 trees, rate 0.05, depth 4, leaf weight 5, columns 0.8, rows 0.8); "
         "each row changes some of them, in the order tried (`...`: the changes of the "
         "row above it, and this one). `ensemble`: the mean with the logistic model's "

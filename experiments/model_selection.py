@@ -5,8 +5,8 @@ the training split of every available gene-level dataset, for DE and Dir; the
 configuration with the best mean per-gene AUROC across all of them is the one shipped as
 the model's default (one configuration for every dataset). Test labels are never read.
 
-Writes results/model_selection.csv and .md. Run with `make select`;
-`python benchmarks/model_selection.py --markdown-only` rewrites the .md from the .csv.
+Writes experiments/results/model_selection.csv and .md. Run with `make select`;
+`python experiments/model_selection.py --markdown-only` rewrites the .md from the .csv.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ GRIDS = {
     "logistic": {"C": [0.1, 1.0, 10.0]},
     "xgboost": {"max_depth": [3, 4, 6]},
 }
-OUT = Path("results")
+OUT = Path("experiments/results")
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
 
 
 def write_markdown(res: pd.DataFrame) -> None:
-    """results/model_selection.md: per model, the grid x (dataset, task) table."""
+    """experiments/results/model_selection.md: per model, the grid x (dataset, task) table."""
     lines = ["# Model selection (3-fold CV grouped by perturbation, training splits only)", "",
              "Mean per-gene AUROC over folds; the shipped default is the configuration with "
              "the best mean over every dataset x task.", ""]
@@ -60,13 +60,13 @@ def write_markdown(res: pd.DataFrame) -> None:
         wide = sub.pivot_table(index=param, columns=["dataset", "task"], values="mean_auroc")
         wide["mean"] = wide.mean(axis=1)
         default = models.get(name).get_params()[param]
-        if default is None:  # xgboost: Dir's own are in results/boosting_selection.md
+        if default is None:  # xgboost: Dir's own are in experiments/results/boosting_selection.md
             default = models.XGBOOST_SETTINGS[param]
         lines += [f"## {name} ({param}; shipped default {default})", "",
                   markdown_table(wide.set_axis(wide.index.astype(str)).reset_index(),
                                  floatfmt=".4f"), ""]
     atomic_write_text(OUT / "model_selection.md", "\n".join(lines) + "\n")
-    print("wrote results/model_selection.md")
+    print("wrote experiments/results/model_selection.md")
 
 
 if __name__ == "__main__":

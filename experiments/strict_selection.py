@@ -10,7 +10,7 @@ are never read):
 * the ridge penalty and smoothing weight of the ``kernel_ridge`` model.
 
 The configuration with the best mean over every dataset x task is the shipped default.
-Writes results/strict_selection.csv and .md (`make select`).
+Writes experiments/results/strict_selection.csv and .md (`make select`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pqstats.benchmark import available_builtin_screens
 from pqstats.evaluation import cross_validate
 from pqstats.screens import load_pairs
 
-OUT = Path("results")
+OUT = Path("experiments/results")
 #: (models, settings): the models of a group share each setting's out-of-fold features
 #: (one featurisation per fold, reused by the second model)
 GROUPS = [
@@ -75,12 +75,12 @@ def main() -> None:
 
 
 def write_markdown(res: pd.DataFrame) -> None:
-    """results/strict_selection.md: per model, settings x (dataset, task)."""
+    """experiments/results/strict_selection.md: per model, settings x (dataset, task)."""
     lines = ["# Strict-track selection (3-fold CV grouped by perturbation, training splits "
              "only)", "",
              "Mean per-gene AUROC over folds. The shipped default of each model is the "
              "setting with the best mean over every dataset x task; no test label is read "
-             "(`python benchmarks/strict_selection.py`).", ""]
+             "(`python experiments/strict_selection.py`).", ""]
     for name in MODELS:
         sub = res[res.model == name]
         wide = sub.pivot_table(index="setting", columns=["dataset", "task"],
@@ -92,7 +92,7 @@ def write_markdown(res: pd.DataFrame) -> None:
         lines += [f"## {name} (best: {wide.index[0]})", "",
                   markdown_table(wide.reset_index(), floatfmt=".4f"), ""]
     atomic_write_text(OUT / "strict_selection.md", "\n".join(lines) + "\n")
-    print("wrote results/strict_selection.md")
+    print("wrote experiments/results/strict_selection.md")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ to remove the variance of XGBoost's seed are scored too: the mean of the five se
 (a bag), and XGBoost without row or column subsampling (deterministic), alone and in the
 ensemble.
 
-No test split is read. Writes results/ensemble_selection.csv and .md (`make select`;
+No test split is read. Writes experiments/results/ensemble_selection.csv and .md (`make select`;
 about 10 minutes on 2 cores).
 """
 
@@ -27,7 +27,7 @@ from pqstats import models
 from pqstats._io import atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
 
-OUT = "results"
+OUT = "experiments/results"
 SEEDS = range(5)
 ORDER = ("logistic", "xgboost", "ensemble", "xgboost, 5 seeds averaged",
          "ensemble, 5 XGBoost seeds averaged", "xgboost, no subsampling",
@@ -81,7 +81,7 @@ def main() -> None:
         for task in ("de", "dir") for m in ("logistic", "xgboost"))
     atomic_write_text(f"{OUT}/ensemble_selection.md", "\n".join([
         "# Strict track: the mean of logistic and XGBoost (grouped CV, 5 XGBoost seeds)",
-        "", "`python benchmarks/ensemble_selection.py`. 3 folds grouped by perturbation on "
+        "", "`python experiments/ensemble_selection.py`. 3 folds grouped by perturbation on "
         "each training split, scored fold by fold; XGBoost and the ensemble: mean over "
         "seeds 0-4 of the fold mean, ± the standard deviation over seeds; logistic: one "
         "deterministic fit. Each member has its own default strict features. No test "

@@ -11,7 +11,7 @@ cell is the mean over seeds 0-4 of the fold mean, ± the standard deviation over
 The shipped features are the other-task fit's columns without the added ones, so both
 rows see the same folds and the same values.
 
-No test split is read. Writes results/other_task_selection.csv and .md (`make select`;
+No test split is read. Writes experiments/results/other_task_selection.csv and .md (`make select`;
 about 20 minutes on 2 cores).
 """
 
@@ -26,7 +26,7 @@ from pqstats._io import atomic_write_text, markdown_table
 from pqstats.evaluation import auc_per_gene
 from pqstats.features.pairs import OTHER_TASK_GROUPS
 
-OUT = "results"
+OUT = "experiments/results"
 SEEDS = {"logistic": range(1), "xgboost": range(5)}
 SHIPPED = ("retrieval", "ridge", "graph")
 GROUP = {task: g for g, other in OTHER_TASK_GROUPS.items() for task in ("de", "dir")
@@ -76,7 +76,7 @@ def main() -> None:
     gains = wide_means["+ other task"] - wide_means["shipped"]
     atomic_write_text(f"{OUT}/other_task_selection.md", "\n".join([
         "# Strict track: the screen's other task as features (grouped CV, 5 XGBoost seeds)",
-        "", "`python benchmarks/other_task_selection.py`. 3 folds grouped by perturbation "
+        "", "`python experiments/other_task_selection.py`. 3 folds grouped by perturbation "
         "on each training split, scored fold by fold; XGBoost: mean over seeds 0-4 of the "
         "fold mean, ± the standard deviation over seeds; logistic: one deterministic fit. "
         "`de_outcomes` (on Dir) and `dir_outcomes` (on DE) add the retrieval and ridge "

@@ -7,7 +7,7 @@ logistic model is fitted on it, with and without the ``zero_shot_logit`` column
 the line's *other* training perturbations, so the folds are grouped by perturbation and
 no test split is read. The zero-shot model alone is scored on the same pairs.
 
-Writes results/few_shot_selection.csv and .md (`make select`; several minutes).
+Writes experiments/results/few_shot_selection.csv and .md (`make select`; several minutes).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pqstats.features.pairs import PairFeaturizer
 from pqstats.models import LogisticModel
 from pqstats.screens import load_pairs
 
-OUT = "results"
+OUT = "experiments/results"
 SIZES = (30, 100, 300)
 DRAWS = 2
 VALIDATION_ROWS = 40000  # a seeded draw of the held-out perturbations' pairs
@@ -71,7 +71,7 @@ def main() -> None:
             - summary["transfer_without_zero_shot_logit"])
     text = (
         "# The zero-shot logit on the transfer track, by CV on training splits\n\n"
-        "`python benchmarks/few_shot_selection.py`. A pilot of n training perturbations "
+        "`python experiments/few_shot_selection.py`. A pilot of n training perturbations "
         f"({DRAWS} seeded draws), the transfer-track logistic model fitted on it with and "
         "without `zero_shot_logit`, scored (per-gene AUROC) on the line's other training "
         "perturbations; no test split is read. `zero_shot`: the zero-shot model alone on "
