@@ -456,7 +456,8 @@ class KernelRidgeModel(PairClassifier):
         Similarity space (see :data:`pqstats.features.SPACES`).
     ridge : float
         Ridge penalty ``lambda_r`` (on the scale of the cosine kernel, whose diagonal is 1;
-        100 chosen by grouped CV on the training splits, ``results/strict_selection.md``).
+        100 chosen by grouped CV on the training splits; see the Decisions page, row
+        'Kernel ridge settings').
     gene_weight : float
         Weight of the smoothing over co-responding genes.
     gene_neighbours : int
@@ -499,8 +500,8 @@ class LogisticModel(_FeatureModel):
         Inverse L2 regularisation strength.
     feature_groups : tuple of str
         Groups from :data:`pqstats.features.FEATURE_GROUPS` (the kernel ridge group
-        ``ridge`` chosen by grouped CV on the training splits,
-        ``results/strict_selection.md``).
+        ``ridge`` chosen by grouped CV on the training splits; see the Decisions page, row
+        'Strict features').
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float
@@ -544,14 +545,14 @@ class LogisticModel(_FeatureModel):
 
 
 #: The ``xgboost`` model's settings, its depth chosen by grouped CV over every cell on the
-#: training splits (``results/model_selection.md``)
+#: training splits (see the Decisions page, row 'XGBoost depth')
 XGBOOST_SETTINGS: dict[str, float] = {"n_estimators": 300, "learning_rate": 0.05,
                                       "max_depth": 4, "min_child_weight": 5.0,
                                       "colsample_bytree": 0.8}
 #: Its settings on Dir, strict and zero-shot: slower, shallower, more regularised trees,
-#: chosen on Dir's training splits (``results/boosting_selection.md``: the strict ensemble
-#: +0.004 by grouped CV, zero-shot XGBoost +0.004 with each line held out; on the transfer
-#: track they lose 0.003, so it keeps :data:`XGBOOST_SETTINGS`)
+#: chosen on Dir's training splits (the strict ensemble +0.004 by grouped CV, zero-shot
+#: XGBoost +0.004 with each line held out; on the transfer track they lose 0.003, so it
+#: keeps :data:`XGBOOST_SETTINGS`; see the Decisions page, row 'XGBoost Dir settings')
 XGBOOST_DIR_SETTINGS: dict[str, float] = {"n_estimators": 600, "learning_rate": 0.025,
                                           "max_depth": 3, "min_child_weight": 20.0,
                                           "colsample_bytree": 0.25}
@@ -577,10 +578,10 @@ class XGBoostModel(_FeatureModel):
     feature_groups : tuple of str, optional
         Groups from :data:`pqstats.features.FEATURE_GROUPS`. None (default): ``retrieval,
         ridge, graph`` (the kernel ridge group ``ridge`` chosen by grouped CV on the
-        training splits, ``results/strict_selection.md``), and on the strict track of a
-        screen the same screen's other task too (``de_outcomes`` on Dir, ``dir_outcomes``
-        on DE; grouped CV over five seeds, ``results/other_task_selection.md``). The
-        reduced-rank ``factors`` are opt-in (``results/factors_selection.md``).
+        training splits), and on the strict track of a screen the same screen's other task
+        too (``de_outcomes`` on Dir, ``dir_outcomes`` on DE; grouped CV over five seeds).
+        See the Decisions page, rows 'Strict features' and 'The other task's outcomes as
+        features'.
     spaces : tuple of str
         Similarity spaces of the retrieval features.
     gene_weight : float
@@ -649,7 +650,7 @@ class EnsembleModel(PairClassifier):
     features for the cell (they share the featuriser's out-of-fold features, computed
     once per process); a pair's score is the mean of their positive-class probabilities,
     so it depends on that pair alone. Chosen by grouped CV on the training splits, where
-    it beats both members on DE and Dir (``results/ensemble_selection.md``). The
+    it beats both members on DE and Dir (see the Decisions page, row 'Strict ensemble'). The
     benchmark averages its members' own test scores (:meth:`member_params`) instead of
     fitting them twice; the scores are the same.
 

@@ -79,7 +79,7 @@ SPACE_LABELS: dict[str, str] = {
 THEME_LIBRARIES: tuple[str, ...] = ("go_bp", "reactome", "hallmark")
 
 _RETRIEVAL_KINDS = ("retrieval_smooth", "retrieval_sharp", "retrieval", "ridge_smooth",
-                    "ridge_strength", "ridge", "factors", "support", "strength",
+                    "ridge_strength", "ridge", "support", "strength",
                     "max_similarity")
 
 _MODELS: dict[str, model_registry.PairClassifier] = {}
@@ -341,11 +341,6 @@ def describe_feature(name: str, value: float, pert: str, gene: str) -> str:
         return (f"that ridge regression ({where}) predicts that {pert} changes "
                 f"{'more' if v >= 0 else 'fewer'} of the genes it measures than the average "
                 f"knockdown ({v:+.3f})")
-    if kind == "factors":
-        return (f"a reduced-rank model of the training responses, {pert}'s response "
-                f"programmes predicted from its knowledge profile ({where}), says {gene} "
-                f"changes {'more' if v >= 0 else 'less'} often than its base rate "
-                f"({v:+.3f})")
     if kind == "support":
         return (f"similarity-weighted number of related training knockdowns that measured "
                 f"{gene} ({where}): {v:.2f}")

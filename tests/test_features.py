@@ -359,8 +359,6 @@ def test_other_task_features_are_described_in_words():
     assert s.startswith("in this screen's DE outcomes") and "TP53" in s and "+0.200" in s
     s = describe_feature("dir_gene_rate", 0.25, "TP53", "MDM2")
     assert s.startswith("in this screen's Dir outcomes") and "25%" in s
-    s = describe_feature("go_factors", -0.1, "TP53", "MDM2")
-    assert "reduced-rank" in s and "GO" in s and "less often" in s and "-0.100" in s
 
 
 def test_sharpened_retrieval_weights_by_squared_similarity(toy_retrieval):

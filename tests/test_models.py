@@ -210,8 +210,8 @@ def test_within_group_logistic_ranks_within_group_as_a_fit_on_centred_features()
 
 def test_xgboost_settings_follow_the_task_and_track_unless_set():
     # Dir's settings were chosen on Dir's strict and zero-shot tracks
-    # (results/boosting_selection.md); DE, the transfer track and a model without a task
-    # keep the general ones; a setting the caller gives wins
+    # (the Decisions page, row 'XGBoost Dir settings'); DE, the transfer track and a model
+    # without a task keep the general ones; a setting the caller gives wins
     general, on_dir = models.XGBOOST_SETTINGS, models.XGBOOST_DIR_SETTINGS
     assert set(general) == set(on_dir) and general != on_dir
     for task, track, expected in (("de", "strict", general), ("dir", "strict", on_dir),

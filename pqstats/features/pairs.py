@@ -12,10 +12,6 @@ Feature groups
     space, ridge regression from knowledge profiles to response profiles
     (:class:`~pqstats.features.retrieval.ResponseRetrieval`'s ``ridge``), with the
     perturbation's strength predicted the same way.
-``factors``
-    With ``ridge``: the reduced-rank variant, Y ≈ P W Vᵀ with :data:`RESPONSE_FACTORS`
-    gene loadings from the training responses (``<space>_factors``,
-    :class:`~pqstats.features.retrieval.ResponseRetrieval`'s ``factors``).
 ``graph``
     :func:`~pqstats.features.graph_pairs.graph_pair_features`: direct relations of p and
     g in the knowledge graph (label-free).
@@ -29,8 +25,8 @@ Feature groups
     they change it. Training pairs get them out of fold (the folds of the retrieval), so
     no pair sees its own knockdown's other-task labels; a pilot or a CV fold reads the
     other task's rows of its own knockdowns only, and no test row is ever read. XGBoost's
-    default on the strict track (grouped CV on training splits,
-    ``results/other_task_selection.md``).
+    default on the strict track (grouped CV on training splits; see the Decisions page,
+    row 'The other task's outcomes as features').
 
 On the transfer track (``track="transfer"`` with ``dataset`` and ``task`` set), the
 retrieval also runs in the response-profile spaces of other screens
@@ -73,10 +69,7 @@ from pqstats.features.zero_shot import clear_memos as _clear_zero_shot_memos
 
 __all__ = ["FEATURE_GROUPS", "PairFeaturizer", "clear_memos", "load_graph"]
 
-FEATURE_GROUPS = ("retrieval", "ridge", "factors", "graph", "embedding", "de_outcomes",
-                  "dir_outcomes")
-#: k of the ``factors`` group's reduced-rank response model
-RESPONSE_FACTORS = 30
+FEATURE_GROUPS = ("retrieval", "ridge", "graph", "embedding", "de_outcomes", "dir_outcomes")
 #: the groups that read the screen's other task: group → the task whose outcomes it reads
 OTHER_TASK_GROUPS = {"de_outcomes": "de", "dir_outcomes": "dir"}
 
@@ -122,7 +115,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         Feature groups to compute (:data:`FEATURE_GROUPS`).
     gene_neighbours, gene_weight, shrinkage
         Passed to :class:`ResponseRetrieval` (``gene_neighbours`` = 100 chosen by grouped CV
-        on the training splits, ``results/strict_selection.md``).
+        on the training splits; see the Decisions page, row 'Strict features').
     ridge : float
         ``lambda_r`` of the ``ridge`` group's kernel ridge.
     n_splits : int
@@ -158,10 +151,6 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if "ridge" in self.groups and "retrieval" not in self.groups:
             raise ValueError("the 'ridge' feature group extends the retrieval: give it with "
                              "'retrieval', e.g. groups=('retrieval', 'ridge', 'graph')")
-        if "factors" in self.groups and "ridge" not in self.groups:
-            raise ValueError("the 'factors' feature group extends the kernel ridge: give it "
-                             "with 'retrieval' and 'ridge', e.g. groups=('retrieval', "
-                             "'ridge', 'factors', 'graph')")
         bad = [s for s in self.spaces if s not in SPACES]
         if bad:
             raise ValueError(f"unknown space(s) {bad}; choose from {', '.join(SPACES)}")
@@ -189,9 +178,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return ResponseRetrieval(profiles,
                                  gene_neighbours=self.gene_neighbours,
                                  gene_weight=self.gene_weight, shrinkage=self.shrinkage,
-                                 ridge=self.ridge if "ridge" in self.groups else None,
-                                 factors=RESPONSE_FACTORS if "factors" in self.groups
-                                 else None)
+                                 ridge=self.ridge if "ridge" in self.groups else None)
 
     def fit(self, pairs: pd.DataFrame, y) -> PairFeaturizer:
         """Fit the retrieval on every training pair (for :meth:`transform`).

@@ -26,14 +26,6 @@ predicts :math:`r_{ridge}(p, \\cdot) = s(p, \\cdot)\\,\\alpha`. Since
 linear baseline of Ahlmann-Eltze et al., Nature Methods 2025), solved in its dual form.
 The same regression of each perturbation's mean residual gives its predicted strength.
 
-With ``factors`` = k set too, a *reduced-rank* variant :math:`Y \\approx P W V^\\top`: the gene
-loadings V are the top k right singular vectors of the residual response matrix R, each
-training perturbation's factor scores U its ridge fit on its observed genes, and the
-query's scores are predicted by the same kernel ridge, :math:`\\hat u_p = s(p, \\cdot)
-(S + \\lambda_r I)^{-1} U`; the feature is :math:`\\hat u_p \\cdot v_g`. Each training
-perturbation's scores borrow strength from all of its observed genes, where the ridge
-feature of gene g reads only the perturbations that observed g.
-
 Scores depend only on (p, g) and the fitted training data, never on which other pairs
 are scored (the leakage invariant).
 """
@@ -75,25 +67,6 @@ def top_k_rows(mat: np.ndarray, k: int) -> sp.csr_matrix:
                          dtype=np.float32)
 
 
-def _response_factors(residual: np.ndarray, mask: np.ndarray, k: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Gene loadings (top k right singular vectors of ``residual``, seeded randomised SVD
-    of its sparse form: a knockdown measures ~90 genes) and each row's factor scores, a
-    ridge fit (lambda 1) on its observed genes only."""
-    from sklearn.utils.extmath import randomized_svd
-
-    k = max(1, min(k, *residual.shape))
-    _, _, vt = randomized_svd(sp.csr_matrix(residual, dtype=np.float64), k, random_state=0)
-    loadings = vt.T.astype(np.float32)
-    scores = np.zeros((residual.shape[0], k), dtype=np.float32)
-    eye = np.eye(k)
-    for i in range(residual.shape[0]):
-        seen = mask[i] > 0
-        v = loadings[seen].astype(np.float64)
-        scores[i] = np.linalg.solve(v.T @ v + eye, v.T @ residual[i, seen])
-    return loadings, scores
-
-
 class ResponseRetrieval:
     """Kernel retrieval of training outcomes in several similarity spaces.
 
@@ -109,21 +82,16 @@ class ResponseRetrieval:
         ``lambda``, pseudo-weight pulling weakly supported scores to zero.
     ridge : float, optional
         ``lambda_r`` of the kernel ridge features (None: not computed).
-    factors : int, optional
-        k of the reduced-rank features (None: not computed; needs ``ridge``).
     """
 
     def __init__(self, profiles: Sequence[GeneProfiles], gene_neighbours: int = 20,
                  gene_weight: float = 4.0, shrinkage: float = 1.0,
-                 ridge: float | None = None, factors: int | None = None) -> None:
-        if factors is not None and ridge is None:
-            raise ValueError("the reduced-rank factors use the kernel ridge: set ridge too")
+                 ridge: float | None = None) -> None:
         self.profiles = list(profiles)
         self.gene_neighbours = gene_neighbours
         self.gene_weight = gene_weight
         self.shrinkage = shrinkage
         self.ridge = ridge
-        self.factors = factors
 
     def fit(self, pairs: pd.DataFrame, y: np.ndarray) -> ResponseRetrieval:
         """Store the training response matrix, base rates and the gene smoothing graph."""
@@ -163,9 +131,6 @@ class ResponseRetrieval:
                 kernel = np.asarray((rows @ rows.T).todense(), dtype=np.float64)
                 kernel[np.diag_indices_from(kernel)] += float(self.ridge)
                 self.ridge_factors_.append(cho_factor(kernel, lower=True))
-        if self.factors is not None:
-            self.gene_loadings_, self.pert_scores_ = _response_factors(
-                self.residual_, mask, self.factors)
         return self
 
     def feature_names(self) -> list[str]:
@@ -177,14 +142,12 @@ class ResponseRetrieval:
                       f"{s}_support", f"{s}_strength", f"{s}_max_similarity"]
             if self.ridge is not None:
                 names += [f"{s}_ridge", f"{s}_ridge_smooth", f"{s}_ridge_strength"]
-            if self.factors is not None:
-                names.append(f"{s}_factors")
         return names + ["gene_rate"]
 
     @staticmethod
     def _weighted(weights: np.ndarray, matrix_t: sp.csr_matrix) -> np.ndarray:
         """``weights @ matrix`` from the sparse transpose of ``matrix`` (6-8 times faster
-        than the dense product, ``results/bench_retrieval.md``)."""
+        than the dense product, as ``benchmarks/bench_retrieval.py`` measures)."""
         return np.asarray(matrix_t @ weights.T).T
 
     def _retrieve(self, weights: np.ndarray) -> np.ndarray:
@@ -233,9 +196,5 @@ class ResponseRetrieval:
                 out[f"{s}_ridge"] = np.where(seen, ridge[qi, gi0], 0.0)
                 out[f"{s}_ridge_smooth"] = np.where(seen, self._smooth(ridge)[qi, gi0], 0.0)
                 out[f"{s}_ridge_strength"] = (weights @ self.mean_residual_)[qi]
-                if self.factors is not None:  # u_hat_p . v_g
-                    u_hat = (weights @ self.pert_scores_)[qi]
-                    out[f"{s}_factors"] = np.where(
-                        seen, np.einsum("ik,ik->i", u_hat, self.gene_loadings_[gi0]), 0.0)
         out["gene_rate"] = np.where(seen, self.gene_rate_[gi0], self.base_rate_)
         return pd.DataFrame(out, index=pairs.index)[self.feature_names()]

@@ -57,13 +57,14 @@ __all__ = ["WITHIN_GENE_TASKS", "ZERO_SHOT_MODEL_KINDS", "ZeroShotFeaturizer", "
 
 #: What a learned zero-shot model reads: each space's raw and smoothed retrieval and
 #: strength, plus the graph relations (chosen with each cell line held out, on training
-#: splits only, ``results/zero_shot_selection.md``: the sharpened retrieval, the maximum
-#: similarity, the gene's rate and the source counts did not transfer across screens)
+#: splits only: the sharpened retrieval, the maximum similarity, the gene's rate and the
+#: source counts did not transfer across screens; see the Decisions page, row 'Zero-shot
+#: features')
 ZERO_SHOT_MODEL_KINDS = ("retrieval", "retrieval_smooth", "strength")
 #: Tasks whose zero-shot logistic model fits its weights within gene (each source screen's
 #: gene; :func:`~pqstats._estimators.within_group_logistic`). Chosen with each cell line
-#: held out, on training splits only (``results/within_gene_selection.md``): DE gains on
-#: every line, Dir loses.
+#: held out, on training splits only: DE gains on every line, Dir loses (see the Decisions
+#: page, row 'Within-gene weights, zero-shot DE').
 WITHIN_GENE_TASKS = ("de",)
 
 # per process: a source's fitted retrieval and a target's training set do not depend on
@@ -123,8 +124,8 @@ class ZeroShotFeaturizer:
     ridge : float, optional
         ``lambda_r`` of each source retrieval's kernel ridge, which adds the columns
         ``zs_{space}_ridge``, ``_ridge_smooth`` and ``_ridge_strength`` (None, the default:
-        not computed; held-out-line CV finds they do not transfer,
-        ``results/zero_shot_selection.md``).
+        not computed; held-out-line CV finds they do not transfer: see the Decisions
+        page, row 'Zero-shot kernel ridge columns').
     """
 
     def __init__(self, dataset: str, task: str,
@@ -388,8 +389,7 @@ class ZeroShotLogit:
     fitted on the other studies' training pairs), so it reads no label of ``dataset``:
     training rows of the target get it in-sample without leakage. On the transfer track it
     lets a fit on a small pilot start from what the other screens say (chosen by CV on
-    training splits:
-    ``benchmarks/few_shot_selection.py``).
+    training splits; see the Decisions page, row 'Zero-shot logit on the transfer track').
 
     Parameters
     ----------
