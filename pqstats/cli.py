@@ -148,10 +148,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_report(sub) -> None:
-    p = sub.add_parser("report", help="redraw benchmark.md and the figures from results/ "
+    p = sub.add_parser("report", help="redraw benchmark.md and the figures from the results "
                                       "(no refitting)")
     p.add_argument("--out", default="results",
-                   help="results folder holding benchmark.csv (default: results/)")
+                   help="results folder holding benchmark.csv (default: results)")
     p.add_argument("--no-roc", action="store_true",
                    help="skip the ROC curves (they need the cached test scores)")
     p.add_argument("--json", action="store_true", help="print the written paths as JSON")
@@ -184,7 +184,7 @@ def _add_benchmark(sub) -> None:
     from pqstats.screens import TASKS
 
     p = sub.add_parser("benchmark", help="fit and score every model x screen x task x track "
-                                         "-> results/ (tables, figures)")
+                                         "-> results (tables, figures)")
     p.add_argument("--datasets", type=name_list, default=None, metavar="SCREENS",
                    help="comma-separated registered screens (default: the PerturbQA "
                         "screens; with --ablation, those available here; name an imported "
@@ -196,7 +196,7 @@ def _add_benchmark(sub) -> None:
                    help=f"comma-separated tracks from {','.join(TRACKS)} (default: strict)")
     p.add_argument("--n-boot", type=positive_int, default=1000,
                    help="bootstrap resamples over genes")
-    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--out", default="results", help="output folder (default: results)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-cache", action="store_true",
                    help="refit every model even when cached scores match all inputs")
@@ -414,7 +414,7 @@ def _add_gse(sub) -> None:
                         "without the 77 labels: results/gse_selection.md)")
     p.add_argument("--no-semantic", action="store_true",
                    help="skip the MiniLM similarity (no 'text' extra needed)")
-    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--out", default="results", help="output folder (default: results)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_gse)
 
@@ -482,7 +482,8 @@ def _add_cv(sub) -> None:
     p.add_argument("--model", required=True, help="a registered model (see `pqstats models`)")
     p.add_argument("--track", default="strict", choices=["strict", "transfer"],
                    help="zero-shot has no training split of the target to cross-validate "
-                        "(benchmarks/zero_shot_selection.py selects it across screens)")
+                        "(its choices are made with each cell line held out: see the "
+                        "Decisions page)")
     p.add_argument("--folds", type=int_at_least(2), default=5,
                    help="folds grouped by perturbation (at least 2)")
     p.add_argument("--seed", type=non_negative_int, default=0,

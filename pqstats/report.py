@@ -545,7 +545,7 @@ def plot_ablation(ablation: pd.DataFrame, path: str | os.PathLike) -> Path | Non
     Parameters
     ----------
     ablation : DataFrame
-        :func:`pqstats.benchmark.run_ablation` output (``results/ablation.csv``).
+        :func:`pqstats.benchmark.run_ablation` output (``ablation.csv``, ``make ablation``).
     path : path-like
         Where to write the PNG.
 
@@ -604,9 +604,9 @@ def plot_enrichment(bench: Mapping | None, gse_summary: pd.DataFrame | None,
     Parameters
     ----------
     bench : mapping, optional
-        ``results/bench_enrichment.json`` (``make bench``).
+        ``bench_enrichment.json`` (``make bench``).
     gse_summary : DataFrame, optional
-        ``results/gse_summary.csv`` (``pqstats gse``).
+        ``gse_summary.csv`` (``pqstats gse``).
     path : path-like
         Where to write the PNG.
 

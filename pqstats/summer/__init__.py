@@ -9,7 +9,7 @@ knowledge graph, retrieval and metrics, so its rows sit beside the classical one
 * :mod:`~pqstats.summer.prompts` — answer: chain-of-thought prompts and answer parsing
 * :mod:`~pqstats.summer.clients` — OpenAI-compatible HTTP and in-process llama.cpp, cached
 * :mod:`~pqstats.summer.model` — the default local model (Gemma 3 270M, assembled)
-* :mod:`~pqstats.summer.run` — scoring, evaluation, ``results/summer.csv``
+* :mod:`~pqstats.summer.run` — scoring, evaluation, ``summer.csv``
 """
 
 from pqstats.summer.clients import (

@@ -167,7 +167,7 @@ def add_summer_parser(sub) -> None:
                                            "(needs pqstats[llm])")
     ssub = summer.add_subparsers(dest="summer_command", metavar="SUMMER_COMMAND", required=True)
     p = ssub.add_parser("run", help="score a test sample (DE, Dir) and the GSE clusters; "
-                                    "write results/summer.csv and summer.md")
+                                    "write summer.csv and summer.md")
     p.add_argument("--dataset", default="k562", metavar="SCREEN",
                    help="a registered screen (`pqstats screen list`; default k562)")
     p.add_argument("--tasks", type=name_list, default=["de", "dir", "gse"],
@@ -194,7 +194,7 @@ def add_summer_parser(sub) -> None:
                    help="GSE: skip the MiniLM similarity (no 'text' extra needed)")
     p.add_argument("--n-boot", type=positive_int, default=1000,
                    help="bootstrap resamples over genes")
-    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--out", default="results", help="output folder (default: results)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     _backend(p)
     p.set_defaults(func=_cmd_run)
