@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,12 @@ def test_update_readme_refuses_a_readme_without_one_block(tmp_path, text, match)
 def test_results_table_names_a_missing_column():
     with pytest.raises(ValueError, match="lacks the column"):
         results_table(pd.DataFrame({"dataset": ["k562"], "task": ["de"]}))
+
+
+def test_readme_links_point_at_files_of_the_repository():
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [t for t in targets if "://" not in t]
+    assert local, "the README links into the docs"
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README links to files that do not exist: {missing}"
