@@ -32,6 +32,12 @@ data: setup
 
 test: setup data
 	$(BIN)/python -m pytest -q
+	$(MAKE) docs
+
+# the documentation site, offline, warnings as errors -> docs/_build/html
+.PHONY: docs
+docs: setup
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 # results/benchmark.csv, results/benchmark.md and results/figures/*.png; then the learning
 # curves of the cell lines (one model, both tasks; fewer sizes than the CLI's default to keep

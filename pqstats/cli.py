@@ -140,6 +140,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     results["note"] = results["note"].fillna("")
     results["model"] = results["model"].fillna("")
     paths = write_report(results, args.out, roc=not args.no_roc, progress=not args.json)
+    # in a checkout of pqstats, the README's results table follows the results
+    from pqstats.readme_table import refresh_readme
+
+    paths += [p for p in [refresh_readme(args.out, results)] if p]
     if args.json:
         print(json.dumps([str(p) for p in paths]))
     else:
