@@ -23,6 +23,7 @@ import pandas as pd
 
 from pqstats import models as model_registry
 from pqstats._checks import check_int
+from pqstats._choices import TRACKS
 from pqstats._fetch import DataUnavailableError
 from pqstats._io import atomic_write
 from pqstats._progress import tqdm
@@ -53,7 +54,6 @@ __all__ = [
     "SIGNIFICANCE_MARK",
 ]
 
-TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
 RESULT_COLUMNS = [
     "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
     "n_genes", "n_seeds", "seconds", "note",
