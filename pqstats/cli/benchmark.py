@@ -8,7 +8,7 @@ import json
 from pqstats._choices import TASKS, TRACKS
 from pqstats.cli._types import name_list, non_negative_int, positive_int
 
-__all__ = ['add_models', 'add_benchmark', 'add_report', 'add_learning_curve']
+__all__ = ["add_models", "add_benchmark", "add_report", "add_learning_curve"]
 
 
 def _cmd_models(args: argparse.Namespace) -> int:

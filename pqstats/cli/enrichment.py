@@ -9,7 +9,7 @@ import sys
 from pqstats._choices import DEFAULT_LIBRARY, DEFAULT_TOP
 from pqstats.cli._types import name_list, positive_int
 
-__all__ = ['add_enrich', 'add_gse']
+__all__ = ["add_enrich", "add_gse"]
 
 
 def _cmd_enrich(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import json
 
 from pqstats.cli._types import int_at_least, non_negative_int, positive_int
 
-__all__ = ['add_score', 'add_compare', 'add_cv']
+__all__ = ["add_score", "add_compare", "add_cv"]
 
 
 _METRIC_NAMES = {"auroc": "per-gene AUROC (the benchmark's metric)",

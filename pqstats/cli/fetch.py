@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-__all__ = ['add_fetch']
+__all__ = ["add_fetch"]
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
