@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 if "PQSTATS_MIRROR" not in os.environ and (REPO.parent / "shared" / "perturbqa").is_dir():
     os.environ["PQSTATS_MIRROR"] = str(REPO.parent / "shared")
 
-from pqstats._checks import positive_int  # noqa: E402
+from pqstats.cli._types import positive_int  # noqa: E402
 from pqstats.enrichment import (  # noqa: E402
     PQSTATS_LIBRARIES,
     SELECTION_LIBRARY,

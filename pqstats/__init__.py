@@ -8,42 +8,27 @@ The flat public API re-exports the most used functions of the modules below::
     pqstats.auc_per_gene(test_pairs, model.score_pairs(test_pairs))
 """
 
-from pqstats import enrichment, evaluation, knowledge, models, report, screens
-from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
 from pqstats._version import __version__ as __version__
-from pqstats.benchmark import run_benchmark
-from pqstats.enrichment import describe_clusters, ora, run_gse
-from pqstats.evaluation import (
-    PredictionError,
-    auc_per_gene,
-    auc_per_pert,
-    auprc_per_gene,
-    bootstrap_ci,
-    cross_validate,
-    evaluate,
-    grid_search,
-    pooled_auroc,
-    score_predictions,
-)
-from pqstats.knowledge import build_knowledge_graph, gene_sets, load_symbol_mapper
-from pqstats.report import write_results
-from pqstats.screens import (
-    TASKS,
-    DatasetError,
-    Screen,
-    available_screens,
-    get_screen,
-    import_screen,
-    list_screens,
-    load_de,
-    load_dir,
-    load_gse,
-    load_pairs,
-    load_programs,
-    measured_genes,
-    remove_screen,
-    resolve_screen,
-)
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.enrichment": ("enrichment", "describe_clusters", "ora", "run_gse",),
+    "pqstats.evaluation": ("evaluation", "PredictionError", "auc_per_gene", "auc_per_pert",
+        "auprc_per_gene", "bootstrap_ci", "cross_validate", "evaluate", "grid_search",
+        "pooled_auroc", "score_predictions",),
+    "pqstats.knowledge": ("knowledge", "build_knowledge_graph", "gene_sets",
+        "load_symbol_mapper",),
+    "pqstats.models": ("models",),
+    "pqstats.report": ("report", "write_results",),
+    "pqstats.screens": ("screens", "TASKS", "DatasetError", "Screen", "available_screens",
+        "get_screen", "import_screen", "list_screens", "load_de", "load_dir", "load_gse",
+        "load_pairs", "load_programs", "measured_genes", "remove_screen", "resolve_screen",),
+    "pqstats._fetch": ("ChecksumError", "DataUnavailableError", "data_dir", "mirror_dir",),
+    "pqstats.benchmark": ("run_benchmark",),
+})
 
 __all__ = [
     "TASKS", "ChecksumError", "DataUnavailableError", "DatasetError", "PredictionError",

@@ -23,6 +23,7 @@ import pandas as pd
 
 from pqstats import models as model_registry
 from pqstats._checks import check_int
+from pqstats._choices import TRACKS
 from pqstats._fetch import DataUnavailableError
 from pqstats._io import atomic_write
 from pqstats._progress import tqdm
@@ -53,7 +54,6 @@ __all__ = [
     "SIGNIFICANCE_MARK",
 ]
 
-TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
 RESULT_COLUMNS = [
     "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
     "n_genes", "n_seeds", "seconds", "note",
@@ -107,7 +107,7 @@ def fit_predict(model_name: str, dataset: str, task: str, track: str,
 # the data loaders. Reporting, enrichment, the CLI and the LLM adapter are left out, so
 # working on them keeps the cached scores.
 _SCORING_CODE = ("models.py", "_estimators.py", "_boosting.py", "screens", "_sentence.py",
-                 "features", "knowledge")
+                 "features", "knowledge", "_choices.py")
 
 
 @lru_cache(maxsize=1)
@@ -124,8 +124,6 @@ def _source_digest() -> str:
         target = root / entry
         paths += sorted(target.rglob("*.py")) if target.is_dir() else [target]
     for path in paths:
-        if path.name == "cli.py":
-            continue
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()

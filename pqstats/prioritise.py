@@ -26,6 +26,7 @@ from scipy.stats import rankdata
 
 from pqstats import models as model_registry
 from pqstats._checks import check_fraction, check_int
+from pqstats._choices import STRATEGIES
 from pqstats.predict import (
     default_track,
     readout_genes,
@@ -37,13 +38,6 @@ from pqstats.screens import get_screen, load_pairs, resolve_screen
 
 __all__ = ["STRATEGIES", "rank_candidates", "prioritise", "simulate_screen"]
 
-#: Strategy → what it ranks by.
-STRATEGIES: dict[str, str] = {
-    "effect": "highest predicted share of readout genes changed first",
-    "novelty": "least similar to any screened knockdown first",
-    "balanced": "mean of the effect and novelty percentile ranks",
-    "random": "a random order drawn from the seed (the baseline)",
-}
 
 
 def _check_strategy(strategy: str) -> str:

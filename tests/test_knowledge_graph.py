@@ -301,10 +301,10 @@ def test_manifest():
 def test_cli_kg_build_and_text(capsys):
     import argparse
 
-    from pqstats.knowledge.cli import add_kg_parser
+    from pqstats.cli.kg import add_kg
 
     parser = argparse.ArgumentParser()
-    add_kg_parser(parser.add_subparsers(dest="command"))
+    add_kg(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["kg", "build", "--bundle-dir", str(FX), "--min-term-size", "2"])
     assert args.func(args) == 0
     out = capsys.readouterr().out

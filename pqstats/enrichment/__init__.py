@@ -1,45 +1,21 @@
 """Enrichment: vectorised ORA, and the PerturbQA gene-set (GSE) task with its scores."""
 
-from pqstats.enrichment._gse import (
-    BASELINE_LIBRARIES,
-    DEFAULT_LIBRARY,
-    DEFAULT_METHOD,
-    DEFAULT_TOP,
-    METHODS,
-    PQSTATS_LIBRARIES,
-    describe_clusters,
-    k562_background,
-    load_libraries,
-    run_gse,
-    score_descriptions,
-    write_gse,
-)
-from pqstats.enrichment._ora import (
-    DEFAULT_LIBRARY_NAME,
-    GSEAPY_COLUMNS,
-    ORA_COLUMNS,
-    EnrichmentWarning,
-    ora,
-    read_gene_list,
-    read_gmt_library,
-)
-from pqstats.enrichment._selection import (
-    SELECTION_CRITERION,
-    SELECTION_LIBRARY,
-    Rule,
-    candidate_rules,
-    select_rule,
-    synthetic_clusters,
-    write_selection,
-)
-from pqstats.enrichment._text import (
-    clean_term,
-    embed,
-    load_sentence_model,
-    rouge1,
-    semantic_similarity,
-    tokenize,
-)
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.enrichment._gse": ("BASELINE_LIBRARIES", "DEFAULT_LIBRARY", "DEFAULT_METHOD",
+        "DEFAULT_TOP", "METHODS", "PQSTATS_LIBRARIES", "describe_clusters", "k562_background",
+        "load_libraries", "run_gse", "score_descriptions", "write_gse",),
+    "pqstats.enrichment._ora": ("DEFAULT_LIBRARY_NAME", "GSEAPY_COLUMNS", "ORA_COLUMNS",
+        "EnrichmentWarning", "ora", "read_gene_list", "read_gmt_library",),
+    "pqstats.enrichment._selection": ("SELECTION_CRITERION", "SELECTION_LIBRARY", "Rule",
+        "candidate_rules", "select_rule", "synthetic_clusters", "write_selection",),
+    "pqstats.enrichment._text": ("clean_term", "embed", "load_sentence_model", "rouge1",
+        "semantic_similarity", "tokenize",),
+})
 
 __all__ = [
     "ora",

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pqstats._choices import DEFAULT_LIBRARY, DEFAULT_TOP
 from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
 from pqstats.enrichment._ora import ora
 from pqstats.enrichment._text import clean_term, rouge1, semantic_similarity, tokenize
@@ -75,11 +76,9 @@ PQSTATS_LIBRARIES: tuple[str, ...] = (
 #: the 77 labels on synthetic clusters (:func:`pqstats.enrichment.select_rule`,
 #: ``results/gse_selection.md``).
 DEFAULT_METHOD = "single"
-#: The library of the ``single`` rule, chosen with it.
-DEFAULT_LIBRARY = "reactome"
-#: Candidates of the ``consensus`` medoid (chosen on the labels before the held-out
-#: selection; on the synthetic clusters top = 10 scores as top = 5 within error).
-DEFAULT_TOP = 5
+#: The library of the ``single`` rule, chosen with it (:data:`DEFAULT_LIBRARY`), and the
+#: candidates of the ``consensus`` medoid (:data:`DEFAULT_TOP`) live in
+#: :mod:`pqstats._choices`, which the command line reads without importing this module.
 #: Method name → one-line description.
 METHODS: dict[str, str] = {
     "baseline": "paper: top p-value term of gseapy.enrich over GO + CORUM + Reactome merged",

@@ -10,18 +10,21 @@
 * :mod:`~pqstats.features.pairs` — the scikit-learn pair featuriser combining them.
 """
 
-from pqstats.features.embeddings import pair_embedding_features, svd_embedding
-from pqstats.features.graph_pairs import GRAPH_PAIR_FEATURES, graph_pair_features
-from pqstats.features.node2vec import (
-    IMPLEMENTATIONS,
-    Node2Vec,
-    knowledge_graph_embedding,
-    node2vec_embedding,
-)
-from pqstats.features.pairs import FEATURE_GROUPS, PairFeaturizer, clear_memos, load_graph
-from pqstats.features.profiles import SPACES, GeneProfiles, gene_profiles
-from pqstats.features.retrieval import ResponseRetrieval
-from pqstats.features.transfer import TransferFeatures, response_profiles, transfer_sources
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.features.embeddings": ("pair_embedding_features", "svd_embedding",),
+    "pqstats.features.graph_pairs": ("GRAPH_PAIR_FEATURES", "graph_pair_features",),
+    "pqstats.features.node2vec": ("IMPLEMENTATIONS", "Node2Vec", "knowledge_graph_embedding",
+        "node2vec_embedding",),
+    "pqstats.features.pairs": ("FEATURE_GROUPS", "PairFeaturizer", "clear_memos", "load_graph",),
+    "pqstats.features.profiles": ("SPACES", "GeneProfiles", "gene_profiles",),
+    "pqstats.features.retrieval": ("ResponseRetrieval",),
+    "pqstats.features.transfer": ("TransferFeatures", "response_profiles", "transfer_sources",),
+})
 
 __all__ = [
     "FEATURE_GROUPS", "GRAPH_PAIR_FEATURES", "IMPLEMENTATIONS", "SPACES", "GeneProfiles",

@@ -14,39 +14,26 @@ Layers (each imports only those before it):
 * :mod:`~pqstats.knowledge.coverage` — coverage of the PerturbQA datasets.
 """
 
-from pqstats.knowledge._parse import KnowledgeFormatError
-from pqstats.knowledge.coverage import coverage_table, symbol_coverage_table
-from pqstats.knowledge.genesets import LIBRARIES, gene_sets, library_sets
-from pqstats.knowledge.go import GoDag, go_annotations, load_go
-from pqstats.knowledge.graph import (
-    DEFAULT_GRAPH_SOURCES,
-    EDGE_TYPES,
-    EXCLUDE_ENV,
-    GRAPH_SOURCES,
-    KNOWLEDGE_DIR_ENV,
-    KnowledgeGraph,
-    build_knowledge_graph,
-    default_bundle_dir,
-    default_graph_sources,
-    excluded_sources,
-    files_read_by,
-)
-from pqstats.knowledge.readers import (
-    GeneSetRecord,
-    read_bioplex,
-    read_corum,
-    read_gene2go,
-    read_gene_info,
-    read_gmt,
-    read_gmt_records,
-    read_huri,
-    read_obo,
-    read_string,
-    read_string_info,
-    read_trrust,
-)
-from pqstats.knowledge.sources import SOURCES, Source, fetch_all, fetch_source, source_files
-from pqstats.knowledge.symbols import RESOLUTION_METHODS, SymbolMapper, load_symbol_mapper
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.knowledge._parse": ("KnowledgeFormatError",),
+    "pqstats.knowledge.coverage": ("coverage_table", "symbol_coverage_table",),
+    "pqstats.knowledge.genesets": ("LIBRARIES", "gene_sets", "library_sets",),
+    "pqstats.knowledge.go": ("GoDag", "go_annotations", "load_go",),
+    "pqstats.knowledge.graph": ("DEFAULT_GRAPH_SOURCES", "EDGE_TYPES", "EXCLUDE_ENV",
+        "GRAPH_SOURCES", "KNOWLEDGE_DIR_ENV", "KnowledgeGraph", "build_knowledge_graph",
+        "default_bundle_dir", "default_graph_sources", "excluded_sources", "files_read_by",),
+    "pqstats.knowledge.readers": ("GeneSetRecord", "read_bioplex", "read_corum",
+        "read_gene2go", "read_gene_info", "read_gmt", "read_gmt_records", "read_huri",
+        "read_obo", "read_string", "read_string_info", "read_trrust",),
+    "pqstats.knowledge.sources": ("SOURCES", "Source", "fetch_all", "fetch_source",
+        "source_files",),
+    "pqstats.knowledge.symbols": ("RESOLUTION_METHODS", "SymbolMapper", "load_symbol_mapper",),
+})
 
 __all__ = [
     "KnowledgeFormatError",

@@ -49,8 +49,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from pqstats._settings import EXCLUDE_SOURCES_ENV, SettingError, knowledge_dir, name_list
+from pqstats._choices import DEFAULT_GRAPH_SOURCES, EDGE_TYPES, EXCLUDE_ENV, GRAPH_SOURCES
 from pqstats._settings import KNOWLEDGE_DIR_ENV as _KNOWLEDGE_DIR_ENV
+from pqstats._settings import SettingError, knowledge_dir, name_list
 from pqstats.knowledge._cache import cached, file_sha256
 from pqstats.knowledge.readers import (
     read_bioplex,
@@ -79,29 +80,7 @@ __all__ = [
     "EDGE_TYPES",
 ]
 
-#: Graph source → the edge types it contributes.
-EDGE_TYPES: dict[str, tuple[str, ...]] = {
-    "bioplex": ("ppi:bioplex",),
-    "string": ("ppi:string",),
-    "huri": ("ppi:huri",),
-    "corum": ("complex:corum",),
-    "reactome": ("pathway:reactome",),
-    "hallmark": ("geneset:hallmark",),
-    "go": ("go:BP", "go:MF", "go:CC"),
-    "trrust": ("regulates:trrust",),
-    "enrichr_go_bp_2023": ("geneset:enrichr_go_bp_2023",),
-    "wikipathways_2023": ("geneset:wikipathways_2023",),
-    "chea_2022": ("geneset:chea_2022",),
-}
-#: Every source the graph can use.
-GRAPH_SOURCES: tuple[str, ...] = tuple(EDGE_TYPES)
-#: The sources used by default (those of the PerturbQA paper's graph, plus TRRUST).
-DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
-    "go", "bioplex", "string", "huri", "corum", "reactome", "hallmark", "trrust",
-)
-#: Environment variable naming sources to leave out of the default graph, comma-separated
-#: (e.g. ``PQSTATS_EXCLUDE_SOURCES=corum`` for commercial use: CORUM is CC BY-NC).
-EXCLUDE_ENV = EXCLUDE_SOURCES_ENV
+# EDGE_TYPES, GRAPH_SOURCES, DEFAULT_GRAPH_SOURCES and EXCLUDE_ENV: pqstats._choices
 #: Environment variable naming a folder of your own knowledge files (standard names, see
 #: :data:`pqstats.knowledge.SOURCES`) that the default graph reads instead of the bundle.
 KNOWLEDGE_DIR_ENV = _KNOWLEDGE_DIR_ENV

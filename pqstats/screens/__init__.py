@@ -20,35 +20,24 @@ Every module asks this registry; none lists screen names.
 'replogle2022_k562'
 """
 
-from pqstats.screens.imports import ImportedScreen, ScreenImportError, import_screen
-from pqstats.screens.load import (
-    available_screens,
-    load_de,
-    load_dir,
-    load_pairs,
-    load_programs,
-    measured_genes,
-    readout_members,
-    table_path,
-    table_sha256,
-)
-from pqstats.screens.perturbqa import REGISTRY, fetch, fetch_all, load_gse
-from pqstats.screens.record import READOUTS, Screen, ScreenFile
-from pqstats.screens.registry import (
-    ScreenReadoutError,
-    UnknownScreenError,
-    UnlabelledScreenError,
-    broken_screens,
-    builtin_screens,
-    get_screen,
-    list_screens,
-    normalise_screen_name,
-    remove_screen,
-    resolve_screen,
-    screen_names,
-    screens_dir,
-)
-from pqstats.screens.tables import PAIR_COLUMNS, TASKS, DatasetError, read_pairs, validate_pairs
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.screens.imports": ("ImportedScreen", "ScreenImportError", "import_screen",),
+    "pqstats.screens.load": ("available_screens", "load_de", "load_dir", "load_pairs",
+        "load_programs", "measured_genes", "readout_members", "table_path", "table_sha256",),
+    "pqstats.screens.perturbqa": ("REGISTRY", "fetch", "fetch_all", "load_gse",),
+    "pqstats.screens.record": ("READOUTS", "Screen", "ScreenFile",),
+    "pqstats.screens.registry": ("ScreenReadoutError", "UnknownScreenError",
+        "UnlabelledScreenError", "broken_screens", "builtin_screens", "get_screen",
+        "list_screens", "normalise_screen_name", "remove_screen", "resolve_screen",
+        "screen_names", "screens_dir",),
+    "pqstats.screens.tables": ("PAIR_COLUMNS", "TASKS", "DatasetError", "read_pairs",
+        "validate_pairs",),
+})
 
 __all__ = [
     "PAIR_COLUMNS", "READOUTS", "REGISTRY", "TASKS", "DatasetError", "ImportedScreen",

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pqstats._choices import DE_METHODS, FORMATS, PERT_COLUMNS
 from pqstats.screens._labels import LabelRule, label_pairs, split_perturbations
 from pqstats.screens.registry import builtin_screens, normalise_screen_name
 
@@ -60,10 +61,6 @@ __all__ = [
     "import_screen",
 ]
 
-FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes")
-DE_METHODS: tuple[str, ...] = ("t-test", "deseq2")
-#: Perturbation columns of an h5ad, tried in this order when none is named.
-PERT_COLUMNS: tuple[str, ...] = ("gene", "perturbation", "target_gene", "gene_target")
 #: Accepted column names of a ``stats`` table, per meaning (first match wins).
 STATS_ALIASES: dict[str, tuple[str, ...]] = {
     "pert": ("pert", "perturbation", "group", "target_gene", "gene_target"),

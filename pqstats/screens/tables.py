@@ -12,10 +12,11 @@ import os
 
 import pandas as pd
 
+from pqstats._choices import TASKS
+
 __all__ = ["TASKS", "SPLITS", "PAIR_COLUMNS", "DatasetError", "validate_pairs",
            "read_pairs"]
 
-TASKS: tuple[str, ...] = ("de", "dir")
 SPLITS: tuple[str, ...] = ("train", "test")
 PAIR_COLUMNS: list[str] = ["pert", "gene", "label", "split"]
 

@@ -12,33 +12,22 @@ knowledge graph, retrieval and metrics, so its rows sit beside the classical one
 * :mod:`~pqstats.summer.run` — scoring, evaluation, ``summer.csv``
 """
 
-from pqstats.summer.clients import (
-    GenerationParams,
-    HTTPClient,
-    LlamaCppClient,
-    LLMClient,
-    LLMFaultWarning,
-    LLMUnavailableError,
-    ResponseCache,
-)
-from pqstats.summer.describe import GeneDescriber, describe_gene
-from pqstats.summer.model import ModelUnavailableError, default_model_path, resolve_model
-from pqstats.summer.prompts import (
-    gse_prompt,
-    pair_prompt,
-    parse_answer,
-    parse_description,
-    score_answers,
-)
-from pqstats.summer.retrieve import ExampleRetriever
-from pqstats.summer.run import (
-    SummerConfig,
-    SummerPredictor,
-    run_summer,
-    run_summer_gse,
-    sample_test_pairs,
-    write_summer,
-)
+from __future__ import annotations
+
+from pqstats._lazy import lazy_exports
+
+# each name is imported from its module on first use (PEP 562)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "pqstats.summer.clients": ("GenerationParams", "HTTPClient", "LlamaCppClient", "LLMClient",
+        "LLMFaultWarning", "LLMUnavailableError", "ResponseCache",),
+    "pqstats.summer.describe": ("GeneDescriber", "describe_gene",),
+    "pqstats.summer.model": ("ModelUnavailableError", "default_model_path", "resolve_model",),
+    "pqstats.summer.prompts": ("gse_prompt", "pair_prompt", "parse_answer",
+        "parse_description", "score_answers",),
+    "pqstats.summer.retrieve": ("ExampleRetriever",),
+    "pqstats.summer.run": ("SummerConfig", "SummerPredictor", "run_summer", "run_summer_gse",
+        "sample_test_pairs", "write_summer",),
+})
 
 __all__ = [
     "GenerationParams",

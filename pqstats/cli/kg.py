@@ -6,11 +6,10 @@ import argparse
 import json
 import time
 
-from pqstats._checks import name_list, non_negative_int, positive_int
+from pqstats._choices import DEFAULT_GRAPH_SOURCES, EXCLUDE_ENV, GRAPH_SOURCES
+from pqstats.cli._types import name_list, non_negative_int, positive_int
 
-__all__ = ["add_kg_parser"]
-
-
+__all__ = ["add_kg"]
 
 def _build(args: argparse.Namespace):
     import sys
@@ -90,8 +89,6 @@ def _cmd_text(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from pqstats.knowledge.graph import DEFAULT_GRAPH_SOURCES, EXCLUDE_ENV, GRAPH_SOURCES
-
     p.add_argument("--sources", type=name_list, default=None,
                    help=f"comma-separated graph sources from {','.join(GRAPH_SOURCES)} "
                         f"(default: {','.join(DEFAULT_GRAPH_SOURCES)}, less any named in "
@@ -109,7 +106,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
 
-def add_kg_parser(sub) -> None:
+def add_kg(sub) -> None:
     """Add ``kg`` with its subcommands to an argparse subparsers object."""
     kg = sub.add_parser("kg", help="build and inspect the knowledge graph")
     kgsub = kg.add_subparsers(dest="kg_command", metavar="KG_COMMAND", required=True)

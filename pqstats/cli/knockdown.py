@@ -2,27 +2,28 @@
 
 They answer a bench biologist's questions about knockdowns in a registered screen's cell
 line (``--cell-line`` takes a screen name, resolved by :func:`pqstats.screens.get_screen`);
-the screens themselves are managed by ``pqstats screen`` (:mod:`pqstats.screens.cli`).
+the screens themselves are managed by ``pqstats screen`` (:mod:`pqstats.cli.screen`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pqstats._choices import STRATEGIES, TRACKS
+from pqstats.cli._types import non_negative_int, positive_int
 
-from pqstats._checks import non_negative_int, positive_int
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["add_knockdown_parsers"]
+__all__ = ["add_knockdown"]
 
 _CELL_LINE_HELP = ("the screen of the cell line: a registered screen that reads out genes "
                    "(k562, rpe1, hepg2, jurkat or an imported one; `pqstats screen list`)")
 
 
 def _add_track(p: argparse.ArgumentParser) -> None:
-    from pqstats.benchmark import TRACKS
-
     p.add_argument("--track", choices=TRACKS, default=None,
                    help="default: strict, or zero-shot for a screen imported as a list of "
                         "readout genes (it has no labels, so strict and transfer are refused)")
@@ -41,6 +42,8 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 # --- predict -------------------------------------------------------------------------
 def _cmd_predict(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from pqstats.enrichment import read_gene_list
     from pqstats.predict import predict_knockdown, responder_themes
 
@@ -157,8 +160,6 @@ def _cmd_prioritise(args: argparse.Namespace) -> int:
 
 
 def _add_prioritise(sub) -> None:
-    from pqstats.prioritise import STRATEGIES
-
     p = sub.add_parser("prioritise", help="rank candidate knockdowns for the next screen by "
                                           "predicted effect and novelty")
     p.add_argument("--cell-line", required=True, metavar="SCREEN", help=_CELL_LINE_HELP)
@@ -174,7 +175,7 @@ def _add_prioritise(sub) -> None:
     p.set_defaults(func=_cmd_prioritise)
 
 
-def add_knockdown_parsers(sub) -> None:
+def add_knockdown(sub) -> None:
     """Add ``predict``, ``explain`` and ``prioritise`` to the ``pqstats`` subparsers."""
     for add in (_add_predict, _add_explain, _add_prioritise):
         add(sub)

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from pqstats._checks import (
+from pqstats.cli._types import (
     int_at_least,
     name_list,
     non_negative_float,
@@ -16,9 +16,7 @@ from pqstats._checks import (
     positive_int,
 )
 
-__all__ = ["add_summer_parser", "make_client"]
-
-
+__all__ = ["add_summer", "make_client"]
 
 def make_client(args: argparse.Namespace):
     """The client the arguments ask for: ``--server URL`` (HTTP) or ``--model PATH``
@@ -161,7 +159,7 @@ def _backend(p: argparse.ArgumentParser) -> None:
                    help="reply cache folder (default: data/cache/llm)")
 
 
-def add_summer_parser(sub) -> None:
+def add_summer(sub) -> None:
     """Add ``summer`` with its subcommands to an argparse subparsers object."""
     summer = sub.add_parser("summer", help="Summer: a local language model on the benchmark "
                                            "(needs pqstats[llm])")
