@@ -56,7 +56,8 @@ from scipy.stats import spearmanr
 from pqstats._checks import check_int
 
 __all__ = ["TOP_K", "knockdown_metrics", "direction_match", "de_spearman_sig",
-           "knockdown_summary", "estimate_sampling", "cell_probability"]
+           "knockdown_summary", "estimate_sampling", "cell_probability",
+           "score_by_knockdown"]
 
 #: The ``k`` and ``N`` of ``precision_at_k`` and ``overlap_at_N``.
 TOP_K: tuple[int, ...] = (10, 20, 50)
@@ -257,3 +258,41 @@ def cell_probability(p_sampled, factor: float) -> np.ndarray:
     if not (np.isfinite(factor) and 0 < factor <= 1):
         raise ValueError(f"factor must be in (0, 1] (pi- / pi+), got {factor!r}")
     return q * factor / (q * factor + (1 - q))
+
+
+def score_by_knockdown(dataset: str, task: str, predictions) -> dict[str, float]:
+    """Score a predictions table on a screen's test split from the knockdown's side.
+
+    Parameters
+    ----------
+    dataset : str
+        A registered screen.
+    task : {"de", "dir"}
+        ``"de"``: ``score`` is P(DE); the result is :func:`knockdown_summary` (``roc_auc``,
+        ``pr_auc``, ``precision_at_k``, ``overlap_at_N``, ``de_spearman_sig``).
+        ``"dir"``: ``score`` is P(up | DE) on the true DE pairs; ``de_direction_match``
+        and the per-knockdown ``roc_auc`` / ``pr_auc`` of up against down.
+    predictions : DataFrame or path
+        Columns ``pert, gene, score``, one row per test pair (as ``pqstats score``).
+
+    Returns
+    -------
+    dict
+        Metric name (cell-eval's) → mean over knockdowns; ``n_knockdowns``.
+    """
+    from pqstats.evaluation import _read_if_path, match_test_pairs
+    from pqstats.screens import resolve_screen
+
+    if task not in ("de", "dir"):
+        raise ValueError(f"the knockdown's view scores task 'de' or 'dir', got {task!r}")
+    dataset = resolve_screen(dataset)
+    merged = match_test_pairs(dataset, task, _read_if_path(predictions, ["score"]))
+    s = merged["score"].to_numpy(dtype=float)
+    if task == "de":
+        out = knockdown_summary(merged, s)
+    else:
+        per = knockdown_metrics(merged, s, ks=())
+        out = {"de_direction_match": float(direction_match(merged, s).mean()),
+               "roc_auc": float(per["roc_auc"].mean()), "pr_auc": float(per["pr_auc"].mean())}
+    out["n_knockdowns"] = int(merged["pert"].nunique())
+    return out
