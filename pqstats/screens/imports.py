@@ -60,7 +60,7 @@ __all__ = [
     "import_screen",
 ]
 
-FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes")
+FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes", "de-table")
 DE_METHODS: tuple[str, ...] = ("t-test", "deseq2")
 #: Perturbation columns of an h5ad, tried in this order when none is named.
 PERT_COLUMNS: tuple[str, ...] = ("gene", "perturbation", "target_gene", "gene_target")
@@ -650,6 +650,14 @@ def import_screen(
     else:
         if format == "stats":
             stats, split, extra = _stats_input(path)
+        elif format == "de-table":  # cell-eval's schema (pqstats.screens.de_table)
+            from pqstats.screens.de_table import read_de_table
+
+            try:
+                stats, split = read_de_table(path), None
+            except ValueError as err:
+                raise ScreenImportError(str(err)) from err
+            extra = {"input_rows": len(stats)}
         else:
             stats, extra = _h5ad_input(path, pert_column=pert_column, control=control,
                                        replicate_column=replicate_column,
