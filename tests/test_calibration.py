@@ -181,3 +181,40 @@ def test_out_of_fold_scores_never_see_their_perturbation():
 def test_calibrated_model_refuses_a_non_model():
     with pytest.raises(TypeError, match=r"wraps a pqstats model"):
         models.CalibratedModel(object()).fit(*_toy_pairs())
+
+
+@pytest.mark.integration
+def test_a_calibrated_screen_model_on_real_pairs():
+    """Strict track: calibrated on out-of-fold training scores; the fitted model's
+    explanation still works through the wrapper and the ranking is the raw model's."""
+    from pqstats.evaluation import auc_per_gene
+    from pqstats.predict import feature_contributions, screen_model
+    from pqstats.screens import load_pairs
+
+    fitted = screen_model("k562_set", "dir", "logistic", cache=False, calibrate=True)
+    assert isinstance(fitted, models.CalibratedModel)
+    assert fitted.calibration_note_.startswith("calibrated (")
+    assert "grouped by perturbation" in fitted.calibration_note_
+    test = load_pairs("k562_set", "dir").query("split == 'test'").reset_index(drop=True)
+    p = fitted.score_pairs(test[["pert", "gene"]])
+    assert auc_per_gene(test, p) == pytest.approx(
+        auc_per_gene(test, fitted.raw_scores(test[["pert", "gene"]])), abs=1e-9)
+    values, contrib, bias, scale = feature_contributions(fitted, test[["pert", "gene"]].head())
+    assert scale == "log-odds" and len(contrib) == 5
+
+
+@pytest.mark.integration
+def test_zero_shot_calibration_holds_out_each_source_line():
+    from pqstats.features.zero_shot import zero_shot_sources
+
+    model = models.get_for("logistic", "k562_set", "dir", "zero-shot", calibrate=True,
+                           zero_shot_rows=3000)
+    empty = pd.DataFrame({"pert": pd.Series(dtype=str), "gene": pd.Series(dtype=str)})
+    fitted = model.fit(empty, np.zeros(0, dtype=int))
+    assert "each source screen held out in turn" in fitted.calibration_note_
+    oof, y, origin = fitted.estimator_.out_of_source_scores()
+    assert sorted(set(origin)) == sorted(zero_shot_sources("k562_set", "dir"))
+    assert np.isfinite(oof).all() and len(oof) == len(y)
+    with pytest.raises(ValueError, match=r"zero-shot track reads no label"):
+        models.get_for("logistic", "k562_set", "dir", "zero-shot", calibrate=True).fit(
+            pd.DataFrame({"pert": ["A"], "gene": ["B"]}), [1])
