@@ -4,7 +4,8 @@ For each screen x task x track, fits the model as the benchmark does (training p
 zero-shot: none of the target's) once raw and once wrapped in
 :class:`pqstats.models.CalibratedModel` (map chosen by grouped CV on training data only),
 scores the test pairs and reports Brier score, ECE (15 equal-mass bins) and per-gene AUROC
-of both. The map keeps the ranking, so the AUROC columns must agree.
+of both (the map keeps the ranking, so the AUROC columns must agree), and on DE the
+knockdown's view of the calibrated P(DE) (``kd_*``: cell-eval's metric names).
 
     python benchmarks/calibration_check.py --datasets k562_set,k562 --tasks de,dir \
         --tracks strict,zero-shot --models logistic --out results/calibration_check.csv
@@ -21,6 +22,7 @@ from pqstats import models
 from pqstats._io import atomic_write_text
 from pqstats.calibration import calibration_summary
 from pqstats.evaluation import auc_per_gene, auc_per_pert
+from pqstats.knockdown_view import knockdown_summary
 from pqstats.screens import load_pairs
 
 
@@ -45,6 +47,8 @@ def check_cell(model: str, dataset: str, task: str, track: str) -> dict:
         row.update({f"{name}_{k}": v for k, v in summary.items()})
         row[f"{name}_auroc_gene"] = auc_per_gene(test, s)
         row[f"{name}_auroc_pert"] = auc_per_pert(test, s)
+    if task == "de":  # the knockdown's view (cell-eval names) of the calibrated P(DE)
+        row.update({f"kd_{k}": v for k, v in knockdown_summary(test, cal).items()})
     row["seconds"] = time.perf_counter() - start
     return row
 
