@@ -218,3 +218,19 @@ def test_zero_shot_calibration_holds_out_each_source_line():
     with pytest.raises(ValueError, match=r"zero-shot track reads no label"):
         models.get_for("logistic", "k562_set", "dir", "zero-shot", calibrate=True).fit(
             pd.DataFrame({"pert": ["A"], "gene": ["B"]}), [1])
+
+
+def test_reliability_figure_is_written(tmp_path):
+    from pqstats.calibration_figure import plot_reliability
+
+    rng = np.random.default_rng(4)
+    p = rng.random(600)
+    y = (rng.random(600) < p).astype(int)
+    out = plot_reliability({"calibrated": reliability_table(y, p),
+                            "too low": reliability_table(y, p ** 2)}, tmp_path / "rel.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*tmp"))
+    with pytest.raises(ValueError, match=r"not a reliability table"):
+        plot_reliability({"x": pd.DataFrame({"a": [1]})}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match=r"no reliability table"):
+        plot_reliability({}, tmp_path / "none.png")
