@@ -53,7 +53,7 @@ DEFAULT_GRAPH_SOURCES: tuple[str, ...] = (
 EXCLUDE_ENV = EXCLUDE_SOURCES_ENV
 
 #: Formats of a lab's own screen (:func:`pqstats.screens.import_screen`).
-FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes")
+FORMATS: tuple[str, ...] = ("pairs", "stats", "h5ad", "genes", "de-table")
 #: Differential-expression tests of an h5ad import.
 DE_METHODS: tuple[str, ...] = ("t-test", "deseq2")
 #: Perturbation columns of an h5ad, tried in this order when none is named.

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "PairClassifier",
+    "CalibratedModel",
     "PriorModel",
     "RandomModel",
     "GeneFrequencyModel",
@@ -170,6 +171,27 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         """Hard 0/1 calls at probability 0.5."""
         return (self.score_pairs(pairs) >= 0.5).astype(int)
 
+    def out_of_fold_scores(self, pairs: pd.DataFrame, y, folds: int = 5,
+                           random_state: int = 0) -> np.ndarray:
+        """Scores of training ``pairs``, each from a fit that did not see its perturbation.
+
+        Grouped K-fold over perturbations: a clone of this (unfitted) model is fitted on
+        the other folds and scores the held-out fold. The input of calibration
+        (:class:`CalibratedModel`); training pairs only.
+        """
+        from sklearn.base import clone
+        from sklearn.model_selection import GroupKFold
+
+        pairs, y_arr = check_pairs(pairs, y)
+        oof = np.full(len(pairs), np.nan)
+        perts = pairs["pert"].to_numpy()
+        cv = GroupKFold(n_splits=min(int(folds), len(pd.unique(perts))), shuffle=True,
+                        random_state=random_state)
+        for fit_idx, held in cv.split(pairs, y_arr, perts):
+            oof[held] = clone(self).fit(pairs.iloc[fit_idx], y_arr[fit_idx]).score_pairs(
+                pairs.iloc[held])
+        return oof
+
     def _fit(self, pairs: pd.DataFrame, y: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError
 
@@ -207,12 +229,14 @@ def get(name: str, **params) -> PairClassifier:
 
 
 def get_for(name: str, dataset: str, task: str, track: str = "strict",
-            **params) -> PairClassifier:
+            calibrate: bool = False, **params) -> PairClassifier:
     """Build model ``name`` for one benchmark cell.
 
     Sets whichever of ``dataset`` (a registered screen, resolved by
     :func:`pqstats.screens.resolve_screen`), ``task`` and ``track`` the model declares as
-    parameters (the baselines declare none), then ``params``.
+    parameters (the baselines declare none), then ``params``. With ``calibrate`` the
+    model comes wrapped in :class:`CalibratedModel` (probabilities calibrated on training
+    data only, the method chosen by grouped CV).
     """
     from pqstats.screens import resolve_screen
 
@@ -220,7 +244,8 @@ def get_for(name: str, dataset: str, task: str, track: str = "strict",
     dataset = resolve_screen(dataset)
     context = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
                if k in model.get_params()}
-    return model.set_params(**context) if context else model
+    model = model.set_params(**context) if context else model
+    return CalibratedModel(model) if calibrate else model
 
 
 def available() -> dict[str, str]:
@@ -366,6 +391,53 @@ class _FeatureModel(PairClassifier):
     def _score(self, pairs):
         features = self.featurizer_.transform(pairs)[self.feature_names_]
         return self.classifier_.predict_proba(features.to_numpy(np.float32))[:, 1]
+
+    def _classifier_on(self, X, y, genes):
+        """The classifier fitted on rows ``X, y`` of the zero-shot training set."""
+        return self._make_classifier().fit(X, y)
+
+    def out_of_fold_scores(self, pairs, y, folds=5, random_state=0):
+        """Out-of-fold scores of training pairs, from the featuriser's out-of-fold features.
+
+        The featuriser's training features are already out of fold (a pair's retrieval
+        features come from other knockdowns' labels), so only the classifier is refitted
+        per fold, grouped by perturbation: as honest as refitting everything, K times
+        cheaper.
+        """
+        from sklearn.model_selection import GroupKFold
+
+        pairs, y_arr = check_pairs(pairs, y)
+        with _one_blas_thread():
+            X = self._featurizer().fit_transform(pairs, y_arr).to_numpy(np.float32)
+            perts = pairs["pert"].to_numpy()
+            oof = np.full(len(pairs), np.nan)
+            cv = GroupKFold(n_splits=min(int(folds), len(pd.unique(perts))), shuffle=True,
+                            random_state=random_state)
+            for fit_idx, held in cv.split(X, y_arr, perts):
+                clf = self._make_classifier().fit(X[fit_idx], y_arr[fit_idx])
+                oof[held] = clf.predict_proba(X[held])[:, 1]
+        return oof
+
+    def out_of_source_scores(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Zero-shot: scores of each source screen's training rows from a classifier fitted
+        on the other sources' rows only (each source line held out in turn).
+
+        Returns
+        -------
+        (scores, labels, source)
+            One entry per row of the fitted featuriser's training set.
+        """
+        check_is_fitted(self, "featurizer_")
+        features, y, origin = self.featurizer_.training_set()
+        X = features[self.feature_names_].to_numpy(np.float32)
+        genes = self.featurizer_.training_genes()
+        oof = np.full(len(y), np.nan)
+        with _one_blas_thread():
+            for src in pd.unique(origin):
+                held = origin == src
+                clf = self._classifier_on(X[~held], y[~held], genes[~held])
+                oof[held] = clf.predict_proba(X[held])[:, 1]
+        return oof, y, origin
 
 
 @register("knn_retrieval", "no learning: similarity-weighted training outcomes of the gene, "
@@ -543,6 +615,11 @@ class LogisticModel(_FeatureModel):
 
         return zero_shot_logistic(self.featurizer_, self.C)
 
+    def _classifier_on(self, X, y, genes):
+        from pqstats.features.zero_shot import fit_task_logistic
+
+        return fit_task_logistic(self.task, self.C, X, y, genes)
+
 
 #: The ``xgboost`` model's settings, its depth chosen by grouped CV over every cell on the
 #: training splits (see the Decisions page, row 'XGBoost depth')
@@ -682,3 +759,126 @@ class EnsembleModel(PairClassifier):
 
     def _score(self, pairs):
         return np.mean([m.score_pairs(pairs) for m in self.members_], axis=0)
+
+    def out_of_fold_scores(self, pairs, y, folds=5, random_state=0):
+        """The mean of the members' out-of-fold scores (same folds)."""
+        context = {"dataset": self.dataset, "task": self.task, "track": self.track}
+        return np.mean([get(name, **params, **context).out_of_fold_scores(
+            pairs, y, folds, random_state) for name, params in self.member_params()], axis=0)
+
+    def out_of_source_scores(self):
+        """Zero-shot: the mean of the members' out-of-source scores (same rows)."""
+        check_is_fitted(self, "members_")
+        parts = [m.out_of_source_scores() for m in self.members_]
+        for other in parts[1:]:
+            if not np.array_equal(other[1], parts[0][1]):
+                raise RuntimeError("the ensemble's members trained on different rows")
+        return np.mean([p[0] for p in parts], axis=0), parts[0][1], parts[0][2]
+
+
+# --- calibrated probabilities -------------------------------------------------------
+class CalibratedModel(PairClassifier):
+    """A registered model whose probabilities are calibrated on its training data only.
+
+    ``fit`` learns a strictly increasing map from the model's score to a probability
+    (:class:`pqstats._calibrators.ScoreCalibrator`: isotonic, sigmoid or none, the one
+    with the lowest out-of-fold Brier score):
+
+    * strict and transfer tracks: from out-of-fold scores of the training pairs, grouped by
+      perturbation (:meth:`PairClassifier.out_of_fold_scores`), the method chosen by CV
+      over the same perturbation groups;
+    * zero-shot track (no label of the target): from each source screen's training rows
+      scored by a fit on the other sources only (``out_of_source_scores``), the method
+      chosen by holding out each source line in turn. A model without that method keeps
+      its score (``method_ == "none"``, said in ``calibration_note_``).
+
+    The model itself is then fitted on all training pairs. The map keeps the ranking of
+    the scores, so per-gene and per-knockdown AUROC are those of the raw model. Attributes
+    of the fitted model (``featurizer_``, ``classifier_``, ``terms`` ...) are reachable on
+    the wrapper.
+
+    Parameters
+    ----------
+    estimator : PairClassifier
+        An unfitted model (it is cloned).
+    method : {"auto", "none", "sigmoid", "isotonic"}
+        The calibration map; ``"auto"`` chooses by the grouped CV above.
+    folds : int
+        Folds of the grouped CV (strict and transfer: for the out-of-fold scores and for
+        the choice of method).
+    random_state : int
+        Seed of the fold assignment.
+
+    Attributes
+    ----------
+    estimator_ : PairClassifier
+        The model fitted on all training pairs.
+    calibrator_ : ScoreCalibrator
+        The fitted map (``calibrator_.method_``, ``calibrator_.cv_brier_``).
+    calibration_note_ : str
+        How the map was learned, for a printed answer.
+    """
+
+    def __init__(self, estimator=None, method: str = "auto", folds: int = 5,
+                 random_state: int = 0):
+        self.estimator = estimator
+        self.method = method
+        self.folds = folds
+        self.random_state = random_state
+
+    @property
+    def zero_shot_note(self):  # noqa: D401 - the wrapped model's
+        return getattr(self.estimator, "zero_shot_note", None)
+
+    def fit(self, pairs: pd.DataFrame, y) -> CalibratedModel:
+        """Fit the model on all training pairs and the calibration map on its
+        out-of-fold (or out-of-source) scores; returns ``self``."""
+        from sklearn.base import clone
+
+        from pqstats._calibrators import ScoreCalibrator
+
+        if not isinstance(self.estimator, PairClassifier):
+            raise TypeError("CalibratedModel wraps a pqstats model (models.get(name)), got "
+                            f"{type(self.estimator).__name__}")
+        pairs, y_arr = check_pairs(pairs, y)
+        base = clone(self.estimator)
+        track = base.get_params().get("track", "strict")
+        calibrator = ScoreCalibrator(self.method, self.folds, self.random_state)
+        if track == ZERO_SHOT:
+            base.fit(pairs, y_arr)
+            if hasattr(base, "out_of_source_scores"):
+                oof, labels, groups = base.out_of_source_scores()
+                self.calibrator_ = calibrator.fit(oof, labels, groups)
+                how = "each source screen held out in turn"
+            else:
+                self.calibrator_ = ScoreCalibrator("none").fit(np.zeros(1), [0], [0])
+                how = f"no out-of-source scores for {type(base).__name__}: not calibrated"
+        else:
+            oof = base.out_of_fold_scores(pairs, y_arr, self.folds, self.random_state)
+            self.calibrator_ = calibrator.fit(oof, y_arr, pairs["pert"].to_numpy())
+            base.fit(pairs, y_arr)
+            how = f"{self.folds}-fold CV grouped by perturbation on the training pairs"
+        self.estimator_ = base
+        self.calibration_note_ = f"calibrated ({self.calibrator_.method_}; {how})"
+        self.classes_ = np.array([0, 1])
+        self.n_train_pairs_ = len(pairs)
+        return self
+
+    def raw_scores(self, pairs: pd.DataFrame) -> np.ndarray:
+        """The wrapped model's scores before calibration."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.score_pairs(pairs)
+
+    def score_pairs(self, pairs: pd.DataFrame) -> np.ndarray:
+        """Calibrated P(positive) of each pair."""
+        return self.calibrator_.transform(self.raw_scores(pairs))
+
+    def __getattr__(self, name: str):
+        # reach the fitted model's attributes (featurizer_, classifier_, terms, ...)
+        if name.startswith("__") or name in ("estimator_", "estimator"):
+            raise AttributeError(name)
+        inner = self.__dict__.get("estimator_")
+        if inner is None:
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r} "
+                                 "(fit it first to reach the wrapped model's)")
+        return getattr(inner, name)

@@ -198,7 +198,8 @@ def readout_genes(cell_line: str) -> list[str]:
 
 
 def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str | None = None,
-                 cache: bool = True, verbose: bool = False) -> model_registry.PairClassifier:
+                 cache: bool = True, verbose: bool = False, calibrate: bool = False
+                 ) -> model_registry.PairClassifier:
     """The benchmark model for one cell line and task, fitted on its full training split.
 
     Parameters
@@ -216,6 +217,9 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str |
         Reuse a model fitted earlier (in this process or on disk).
     verbose : bool
         Say on standard error when a model has to be fitted (a minute or so).
+    calibrate : bool
+        Wrap the model in :class:`~pqstats.models.CalibratedModel` (probabilities
+        calibrated on training data only; ``calibration_note_`` says how).
 
     Returns
     -------
@@ -238,8 +242,12 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str |
                               "label": pd.Series(dtype="int8")})
     if track == "zero-shot":  # no label of the screen: the model learns from other screens
         train = train.iloc[:0]
-    estimator = model_registry.get_for(model, dataset, task, track)
-    key = fit_cache_key(model, estimator.get_params(), (dataset, task, track), train)
+    estimator = model_registry.get_for(model, dataset, task, track, calibrate=calibrate)
+    params = estimator.get_params(deep=False) if calibrate else estimator.get_params()
+    if calibrate:  # the wrapper's settings and the wrapped model's parameters
+        params = {**{k: v for k, v in params.items() if k != "estimator"},
+                  "estimator": estimator.estimator.get_params()}
+    key = fit_cache_key(model, params, (dataset, task, track), train)
     if cache and key in _MODELS:
         return _MODELS[key]
     path = data_dir() / "cache" / "models" / f"{key}.joblib"

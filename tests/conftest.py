@@ -59,3 +59,32 @@ def counted_fits(tmp_path, monkeypatch) -> list:
 
     monkeypatch.setattr(bm, "fit_predict", counting)
     return calls
+
+
+@pytest.fixture
+def jurkat_absent(tmp_path, monkeypatch):
+    """A mirror and data folder without the Jurkat tables (every other file linked), to
+    test what pqstats says when a screen's files are not here."""
+    from pqstats._fetch import data_dir
+    from pqstats.screens import load as screen_load
+
+    real_data = data_dir()
+    mirror = tmp_path / "mirror"
+    (mirror / "perturbqa").mkdir(parents=True)
+    for entry in (SHARED / "perturbqa").iterdir():
+        if not entry.name.startswith("jurkat-"):
+            (mirror / "perturbqa" / entry.name).symlink_to(entry.resolve())
+    (mirror / "knowledge").symlink_to((SHARED / "knowledge").resolve())
+    data = tmp_path / "data"
+    (data / "perturbqa").mkdir(parents=True)
+    for entry in real_data.iterdir():
+        if entry.name not in ("perturbqa", "screens"):
+            (data / entry.name).symlink_to(entry.resolve())
+    for entry in (real_data / "perturbqa").glob("*"):
+        if not entry.name.startswith("jurkat-"):
+            (data / "perturbqa" / entry.name).symlink_to(entry.resolve())
+    monkeypatch.setenv("PQSTATS_MIRROR", str(mirror))
+    monkeypatch.setenv("PQSTATS_DATA", str(data))
+    screen_load._load_builtin_cached.cache_clear()
+    yield mirror
+    screen_load._load_builtin_cached.cache_clear()

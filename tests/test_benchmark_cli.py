@@ -15,7 +15,7 @@ from pqstats.screens import load_dir
 
 
 @pytest.mark.integration
-def test_benchmark_rows_and_unavailable_dataset(tmp_path):
+def test_benchmark_rows_and_unavailable_dataset(tmp_path, jurkat_absent):
     res = run_benchmark(datasets=["k562_set", "jurkat"], tasks=["dir"],
                         models=["prior", "gene_frequency", "random"], n_boot=50,
                         progress=False)
@@ -49,7 +49,7 @@ def test_benchmark_screens_in_parallel_give_the_same_rows_and_scores():
     parallel = run_benchmark(scores_out=two, n_jobs=2, **kw)
     pd.testing.assert_frame_equal(serial.drop(columns="seconds"),
                                   parallel.drop(columns="seconds"))
-    assert one.keys() == two.keys() and len(one) == 4  # 2 available screens x 2 models
+    assert one.keys() == two.keys() and len(one) == 6  # 3 screens x 2 models
     for key, scores in one.items():
         assert (scores == two[key]).all()
     with pytest.raises(ValueError, match="n_jobs"):

@@ -56,7 +56,18 @@ def test_gse_and_measured_genes():
 
 
 @pytest.mark.integration
-def test_jurkat_missing_here_gives_the_fix():
+def test_jurkat_is_a_first_class_screen():
+    """Jurkat's tables are in the mirror, verified against the registry's checksums."""
+    de, dr = screens.load_de("jurkat"), screens.load_dir("jurkat")
+    assert list(de.columns) == ["pert", "gene", "label", "split"]
+    assert set(de["split"]) == {"train", "test"} and set(de["label"]) == {0, 1}
+    assert not set(de.query("split == 'train'")["pert"]) & set(
+        de.query("split == 'test'")["pert"])
+    assert set(dr["label"]) == {0, 1} and len(dr) == int(de["label"].sum())
+
+
+@pytest.mark.integration
+def test_a_screen_missing_here_gives_the_fix(jurkat_absent):
     with pytest.raises(DataUnavailableError,
                        match=r"^screen 'jurkat' is unavailable here: jurkat-de\.csv is not in "
                              r"the mirror.*sha256 cf993f77"):

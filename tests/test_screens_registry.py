@@ -174,8 +174,8 @@ def test_gene_commands_refuse_programme_screens_alike(command, spelling, tmp_pat
                                                                       "screen show")])
 @pytest.mark.parametrize("spelling", ["jurkat", " JURKAT "])
 def test_every_command_says_alike_that_a_screen_is_unavailable(command, spelling, tmp_path,
-                                                             capsys):
-    """Jurkat is not in the offline mirror: each command accepts the name (any spelling)
+                                                             capsys, jurkat_absent):
+    """Where Jurkat's files are not here, each command accepts the name (any spelling)
     and stops with the loaders' one message."""
     message = _error(capsys, _commands(tmp_path)[command](spelling))
     assert message.startswith("screen 'jurkat' is unavailable here: jurkat-")
@@ -184,16 +184,16 @@ def test_every_command_says_alike_that_a_screen_is_unavailable(command, spelling
 
 @pytest.mark.integration
 def test_available_cell_lines_are_the_gene_readout_screens_here():
-    """make benchmark draws a learning curve for each: the three PerturbQA lines offline
-    (Jurkat too where its files are), never the programme screen."""
+    """make benchmark draws a learning curve for each: the four PerturbQA cell lines,
+    never the programme screen."""
     from pqstats.benchmark import available_builtin_screens, available_cell_lines
 
     lines = available_cell_lines()
     assert lines == [s for s in available_builtin_screens() if BUILTIN[s][2] == "genes"]
-    assert {"k562", "rpe1", "hepg2"} <= set(lines) and "k562_set" not in lines
+    assert lines == ["k562", "rpe1", "hepg2", "jurkat"]
 
 
-def test_benchmark_reports_an_unavailable_screen_as_a_row(tmp_path, capsys):
+def test_benchmark_reports_an_unavailable_screen_as_a_row(tmp_path, capsys, jurkat_absent):
     from pqstats.benchmark import run_benchmark
 
     rows = run_benchmark(datasets=[" Jurkat ", "k562_set"], tasks=["dir"],
@@ -388,7 +388,7 @@ def test_transfer_features_of_an_imported_screen_use_perturbqa_training_splits(d
 
     write_screen(data)
     feats = TransferFeatures("hek293t", "de").fit()
-    assert feats.sources_ == ["k562", "rpe1", "hepg2"]  # jurkat: not in the mirror
+    assert feats.sources_ == ["k562", "rpe1", "hepg2", "jurkat"]
     table = feats.transform(DE[["pert", "gene"]])
     for pert, n in table.groupby(DE["pert"])["transfer_screens"].first().items():
         screened = sum(pert in set(load_de(s).query("split == 'train'")["pert"])
@@ -493,3 +493,19 @@ def test_no_module_lists_screen_names():
     paper_table = [o for o in offenders if o.startswith("benchmark.py:")]
     assert len(paper_table) == 1  # the zip of PAPER_TABLE's columns
     assert sorted(set(offenders) - set(paper_table)) == []
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("task", ["de", "dir"])
+def test_each_zero_shot_line_learns_from_the_other_studies_lines(task):
+    """Five screens: each zero-shot line learns from every other study's cell line,
+    Jurkat included; k562 and k562_set (one study) never feed each other."""
+    from pqstats.features.zero_shot import zero_shot_sources
+
+    lines = ["k562", "rpe1", "hepg2", "jurkat"]
+    for target in [*lines, "k562_set"]:
+        study = BUILTIN[target][1]
+        expected = [s for s in lines if BUILTIN[s][1] != study]
+        assert zero_shot_sources(target, task) == expected, target
+    assert "k562_set" not in zero_shot_sources("k562", task)
+    assert "k562" not in zero_shot_sources("k562_set", task)

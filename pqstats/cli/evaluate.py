@@ -29,7 +29,11 @@ def _print_metrics(metrics: dict) -> None:
 def _cmd_score(args: argparse.Namespace) -> int:
     from pqstats.evaluation import score_effect, score_predictions
 
-    if args.task == "effect":
+    if args.by == "knockdown":  # the knockdown's view, in cell-eval's metric names
+        from pqstats.knockdown_view import score_by_knockdown
+
+        metrics = score_by_knockdown(args.dataset, args.task, args.file)
+    elif args.task == "effect":
         metrics = score_effect(args.dataset, args.file)
     else:
         metrics = score_predictions(args.dataset, args.task, args.file, n_boot=args.n_boot)
@@ -53,6 +57,11 @@ def add_score(sub) -> None:
                         "else up when p_up >= 0.5, else down; accuracy and macro-F1)")
     p.add_argument("--n-boot", type=positive_int, default=1000,
                    help="bootstrap resamples over genes")
+    p.add_argument("--by", choices=["gene", "knockdown"], default="gene",
+                   help="gene: the benchmark's per-gene metrics; knockdown: per-knockdown "
+                        "metrics named as cell-eval names them (roc_auc, pr_auc, "
+                        "precision_at_k, overlap_at_N, de_spearman_sig; de_direction_match "
+                        "for --task dir)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_score)
 

@@ -37,8 +37,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def add_fetch(sub) -> None:
     p = sub.add_parser("fetch", help="fetch and verify the benchmark and knowledge files")
     p.add_argument("--strict", action="store_true",
-                   help="fail when any file is missing (default: the Jurkat tables, which "
-                        "the offline mirror lacks, may be missing)")
+                   help="fail when any file is missing (kept for scripts: every file, "
+                        "Jurkat's included, is now required either way)")
     p.add_argument("--quiet", action="store_true", help="no download progress bars")
     p.add_argument("--json", action="store_true",
                    help="print file -> {ok, detail (path or error)} as JSON")

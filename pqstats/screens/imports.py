@@ -647,6 +647,14 @@ def import_screen(
     else:
         if format == "stats":
             stats, split, extra = _stats_input(path)
+        elif format == "de-table":  # cell-eval's schema (pqstats.screens.de_table)
+            from pqstats.screens.de_table import read_de_table
+
+            try:
+                stats, split = read_de_table(path), None
+            except ValueError as err:
+                raise ScreenImportError(str(err)) from err
+            extra = {"input_rows": len(stats)}
         else:
             stats, extra = _h5ad_input(path, pert_column=pert_column, control=control,
                                        replicate_column=replicate_column,

@@ -52,9 +52,9 @@ REGISTRY: dict[str, RemoteFile] = {
     for name, sha in _SHA256.items()
 }
 
-#: Files ``pqstats fetch`` may find missing without failing: the Jurkat tables, which
-#: the offline mirror this project is developed against does not hold.
-OPTIONAL_FILES: frozenset[str] = frozenset({"jurkat-de.csv", "jurkat-dir.csv"})
+#: Files ``pqstats fetch`` may find missing without failing: none. Every file of the
+#: benchmark, Jurkat's included, is required (a missing one is reported, with the fix).
+OPTIONAL_FILES: frozenset[str] = frozenset()
 
 
 def _files(*roles_and_names: tuple[str, str]) -> tuple[ScreenFile, ...]:
