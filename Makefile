@@ -1,7 +1,17 @@
 # pqstats — one command for each job. `make test` and `make benchmark` set themselves up.
-PYTHON ?= python3
+# One .venv on Python 3.12 or newer (the newest anndata and scanpy need 3.12): the first of
+# these that runs, pyenv's installs included (a pyenv shim of a version that is not active
+# exists but does not run). PYTHON=... picks another.
+PYTHON_CANDIDATES := python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) \
+                     python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python) python3
+PYTHON ?= $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c \
+            'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $(p))))
 VENV   := .venv
 BIN    := $(VENV)/bin
+# the oldest supported Python (requires-python in pyproject.toml), for `make smoke`
+OLDEST_PYTHON ?= $(firstword $(foreach p,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python),\
+                   $(shell $(p) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' \
+                   >/dev/null 2>&1 && echo $(p))))
 # Read the benchmark and knowledge files from ../shared when it is there (no download).
 ifneq ($(wildcard ../shared/perturbqa),)
 export PQSTATS_MIRROR ?= $(abspath ../shared)
@@ -15,20 +25,48 @@ export MPLBACKEND ?= Agg
 NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
 
-.PHONY: setup data test benchmark report ablation select gse-select bench lint clean llm-demo
+.PHONY: setup setup-core setup-node2vec smoke data data-core test benchmark report ablation \
+        select gse-select bench lint clean llm-demo
 
-setup: $(VENV)/.installed
+# Two setups of the same .venv. setup-core: the light core (`pip install -e .`), binary
+# wheels only, so it compiles nothing; what the benchmark and the report need. setup: the
+# core plus every extra, which `make test` tests (the llm extra compiles llama.cpp).
+FULL_EXTRAS := dev,docs,h5ad,parquet,deseq2,node2vec,text,dask,ray,llm
+setup-core: $(VENV)/.core
+setup: $(VENV)/.full
+
+$(VENV)/.core: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "no Python 3.12 or newer found; run make PYTHON=/path/to/python3.12"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --only-binary=:all: -e .
+	touch $@
 
 # no pip cache: a llama.cpp wheel cached from another CPU or other CMAKE_ARGS would be
 # reused as it is
-$(VENV)/.installed: setup.cfg pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[dev,text,dask,ray,llm]'
+$(VENV)/.full: $(VENV)/.core
+	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[$(FULL_EXTRAS)]'
 	touch $@
 
-data: setup
+# The speed comparison with the `node2vec` and `pecanpy` packages (benchmarks/
+# bench_node2vec.py) runs in an environment of its own: both hold numpy below 2.
+N2V_VENV := .venv-node2vec
+setup-node2vec: $(N2V_VENV)/.installed
+$(N2V_VENV)/.installed: pyproject.toml
+	test -x $(N2V_VENV)/bin/python || $(PYTHON) -m venv $(N2V_VENV)
+	$(N2V_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(N2V_VENV)/bin/python -m pip install --quiet -e '.[node2vec]' 'numpy<2' \
+	  'node2vec>=0.5' 'pecanpy>=2'
+	touch $@
+
+# the oldest supported Python, core only: import, one benchmark cell, one screen import
+smoke:
+	PYTHON="$(OLDEST_PYTHON)" bash tools/smoke_oldest.sh
+
+data-core: setup-core
 	$(BIN)/pqstats fetch --quiet
+
+data: setup data-core
 
 test: setup data
 	$(BIN)/python -m pytest -q
@@ -49,7 +87,7 @@ CURVE_TASKS ?= dir de
 CURVE_ARGS  ?= --model logistic --sizes 0,30,100,300,all --repeats 2
 # (screens and curves run two at a time, one process each: same numbers as one at a time)
 BENCH_JOBS  ?= 2
-benchmark: setup data
+benchmark: setup-core data-core
 	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --no-figures \
 	  --n-jobs $(BENCH_JOBS)
 	lines="$(CURVE_LINES)" && for line in $$lines; do for task in $(CURVE_TASKS); do \
@@ -60,7 +98,7 @@ benchmark: setup data
 	$(BIN)/pqstats report --out results
 
 # redraw results/benchmark.md and the figures from results/ (no refitting)
-report: setup data
+report: setup-core data-core
 	$(BIN)/pqstats report --out results
 
 ablation: setup data
@@ -75,7 +113,7 @@ select: setup data
 gse-select: setup data
 	$(BIN)/python benchmarks/gse_selection.py
 
-bench: setup data
+bench: setup setup-node2vec data
 	@mkdir -p results
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
@@ -90,4 +128,4 @@ lint: setup
 	$(BIN)/ruff check pqstats tests benchmarks
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(N2V_VENV) .venv-smoke *.egg-info .pytest_cache .ruff_cache

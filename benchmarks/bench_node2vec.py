@@ -11,9 +11,16 @@ isolated genes dropped) for all implementations, and the full knowledge graph (g
 terms, every edge type) for pqstats alone -- the `node2vec` package's transition tables
 need O(sum of squared degrees) memory there (4.8e8 entries).
 
+The `node2vec` and `pecanpy` packages hold numpy below 2, so every run (pqstats' too, so
+that all three share one stack) happens in an environment of their own, `.venv-node2vec`,
+which `make bench` builds (`make setup-node2vec`): this script may run in any environment.
+Before timing, each implementation must embed two cliques joined by one edge apart (the
+check tests/test_node2vec.py runs on pqstats' walks); a failed check or run fails the script.
+
 Writes results/bench_node2vec.json and results/bench_node2vec.md. Run with `make bench`.
 Environment: PQSTATS_BENCH_N2V_IMPLS (default "numba,reference,pecanpy"),
-PQSTATS_BENCH_N2V_FULL_WORKERS (default "2").
+PQSTATS_BENCH_N2V_FULL_WORKERS (default "2"), PQSTATS_BENCH_N2V_PYTHON (default
+.venv-node2vec/bin/python).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+REPO = Path(__file__).resolve().parents[1]
+N2V_PYTHON = os.environ.get("PQSTATS_BENCH_N2V_PYTHON",
+                            str(REPO / ".venv-node2vec" / "bin" / "python"))
 PARAMS = {"dimensions": 64, "walk_length": 20, "walks_per_node": 10, "p": 1.0, "q": 0.5,
           "window": 5, "epochs": 1, "random_state": 0}
 
@@ -97,24 +107,62 @@ def child(impl: str, graph: str, workers: int) -> None:
     }))
 
 
-def _run(impl: str, graph: str, workers: int) -> dict | None:
-    cmd = [sys.executable, __file__, "--child", impl, graph, str(workers)]
-    print(f"... {impl} on {graph} (workers={workers})", flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def check(impl: str) -> None:
+    """Two 8-cliques joined by one edge embed apart (as in tests/test_node2vec.py)."""
+    import scipy.sparse as sp
+
+    from pqstats.features.node2vec import node2vec_embedding
+
+    k = 8
+    a = np.zeros((2 * k, 2 * k))
+    a[:k, :k] = a[k:, k:] = 1
+    np.fill_diagonal(a, 0)
+    a[0, k] = a[k, 0] = 1
+    emb = node2vec_embedding(sp.csr_matrix(a), [f"n{i}" for i in range(2 * k)],
+                             implementation=impl, cache=False, dimensions=8, walk_length=20,
+                             walks_per_node=20, epochs=5).to_numpy(dtype=float)
+    x = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    c = x @ x.T
+    within = (c[:k, :k].sum() - k + c[k:, k:].sum() - k) / (2 * k * (k - 1))
+    between = c[:k, k:].mean()
+    if not within > between + 0.3:
+        raise SystemExit(f"{impl}: two cliques not apart (within {within:.3f}, between "
+                         f"{between:.3f})")
+    import numpy
+
+    print(json.dumps({"implementation": impl, "within": round(float(within), 3),
+                      "between": round(float(between), 3), "numpy": numpy.__version__,
+                      "python": platform.python_version()}))
+
+
+def _child(args: list[str]) -> dict:
+    if not Path(N2V_PYTHON).is_file():
+        raise SystemExit(f"{N2V_PYTHON} is missing: `make setup-node2vec` builds the "
+                         "environment of this comparison (numpy<2, node2vec, pecanpy)")
+    proc = subprocess.run([N2V_PYTHON, __file__, *args], capture_output=True, text=True,
+                          cwd=REPO)
     if proc.returncode != 0:
-        print(f"    failed: {proc.stderr.strip().splitlines()[-1:]}", flush=True)
-        return None
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr.strip()[-2000:]}")
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     print("   ", row, flush=True)
     return row
+
+
+def _run(impl: str, graph: str, workers: int) -> dict:
+    print(f"... {impl} on {graph} (workers={workers})", flush=True)
+    return _child(["--child", impl, graph, str(workers)])
 
 
 def main() -> None:
     impls = os.environ.get("PQSTATS_BENCH_N2V_IMPLS", "numba,reference,pecanpy").split(",")
     full_workers = [int(w) for w in
                     os.environ.get("PQSTATS_BENCH_N2V_FULL_WORKERS", "2").split(",") if w]
-    rows = [r for impl in impls if (r := _run(impl, "ppi", 1)) is not None]
-    rows += [r for w in full_workers if (r := _run("numba", "kg", w)) is not None]
+    checks = []
+    for impl in impls:
+        print(f"... {impl}: two cliques embed apart", flush=True)
+        checks.append(_child(["--check", impl]))
+    rows = [_run(impl, "ppi", 1) for impl in impls]
+    rows += [_run("numba", "kg", w) for w in full_workers]
     by = {(r["implementation"], r["graph"], r["workers"]): r for r in rows}
     ours, ref = by.get(("numba", "ppi", 1)), by.get(("reference", "ppi", 1))
     ratio = {}
@@ -127,9 +175,10 @@ def main() -> None:
                                        / max(ours["fit_rss_growth_mb"], 1), 1),
         }
     result = {"params": PARAMS, "machine": {"cpus": os.cpu_count(),
-                                            "python": platform.python_version(),
+                                            "python": checks[0]["python"] if checks else None,
+                                            "numpy": checks[0]["numpy"] if checks else None,
                                             "load_avg_at_end": os.getloadavg()},
-              "runs": rows, "reference_over_pqstats": ratio}
+              "checks": checks, "runs": rows, "reference_over_pqstats": ratio}
     out = Path("results")
     out.mkdir(exist_ok=True)
     from pqstats._io import atomic_write_text
@@ -170,7 +219,8 @@ def _markdown(result: dict) -> str:
                   "so the word2vec column is a shared floor; the difference is in the walks "
                   "(the reference's per-edge transition tables and Python sampling)."]
     lines += ["", f"Machine: {result['machine']['cpus']} CPUs (shared), Python "
-              f"{result['machine']['python']}; load average at the end "
+              f"{result['machine']['python']}, numpy {result['machine']['numpy']} (the "
+              "comparison's own environment, .venv-node2vec); load average at the end "
               f"{[round(x, 1) for x in result['machine']['load_avg_at_end']]}.", ""]
     return "\n".join(lines)
 
@@ -178,5 +228,7 @@ def _markdown(result: dict) -> str:
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--check":
+        check(sys.argv[2])
     else:
         main()

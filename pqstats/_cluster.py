@@ -58,11 +58,10 @@ def joblib_backend(name: str = "loky", *, scheduler: str | None = None, n_worker
             yield
         return
     if name == "dask":
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as err:
-            raise ImportError("the dask backend needs pqstats[dask]: "
-                              "pip install -e '.[dask]'") from err
+        from pqstats._extras import require
+
+        distributed = require("distributed", "dask", "the dask backend")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
         with contextlib.ExitStack() as stack:
             try:  # the Client, while open, is the default that joblib's dask backend uses
                 target = scheduler or stack.enter_context(LocalCluster(
@@ -76,11 +75,10 @@ def joblib_backend(name: str = "loky", *, scheduler: str | None = None, n_worker
             with joblib.parallel_config(backend="dask", **kw):
                 yield
         return
-    try:
-        import ray
-        from ray.util.joblib import register_ray
-    except ImportError as err:
-        raise ImportError("the ray backend needs pqstats[ray]: pip install -e '.[ray]'") from err
+    from pqstats._extras import require
+
+    ray = require("ray", "ray", "the ray backend")
+    register_ray = require("ray.util.joblib", "ray", "the ray backend").register_ray
     started = not ray.is_initialized()
     if started:
         try:

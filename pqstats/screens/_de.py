@@ -195,6 +195,9 @@ def deseq2_tests(sums: GroupSums, control: int, genes) -> pd.DataFrame:
     pandas.DataFrame
         As :func:`welch_tests`, with score = pydeseq2's Wald statistic.
     """
+    from pqstats._extras import require
+
+    require("pydeseq2", "deseq2", "--method deseq2")
     from pydeseq2.dds import DeseqDataSet
     from pydeseq2.default_inference import DefaultInference
     from pydeseq2.ds import DeseqStats

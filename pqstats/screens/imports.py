@@ -114,11 +114,10 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
                                 "use --format h5ad")
     try:
         if kind == "parquet":
-            try:
-                return pd.read_parquet(path)
-            except ImportError as err:
-                raise ScreenImportError(f"reading {path.name} (parquet) needs pyarrow: "
-                                        "`pip install pyarrow`, or save it as CSV") from err
+            from pqstats._extras import require
+
+            require("pyarrow", "parquet", f"reading {path.name} (parquet; or save it as CSV)")
+            return pd.read_parquet(path)
         with open(path, encoding="utf-8", errors="replace") as fh:
             first = fh.readline()
         sep = "\t" if first.count("\t") > first.count(",") else ","
@@ -317,8 +316,11 @@ def _stats_input(path: Path) -> tuple[pd.DataFrame, dict[str, str] | None, dict]
 def _h5ad_input(path: Path, *, pert_column: str | None, control: str,
                 replicate_column: str | None, min_cells: int, method: str,
                 min_expected_count: float, chunk_rows: int) -> tuple[pd.DataFrame, dict]:
-    import anndata
+    from pqstats._extras import require
 
+    anndata = require("anndata", "h5ad", "importing a screen from an h5ad file")
+    if method == "deseq2":  # say so before reading the cells, not after
+        require("pydeseq2", "deseq2", "--method deseq2")
     from pqstats.screens._de import (
         CountsError,
         accumulate,

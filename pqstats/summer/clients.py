@@ -585,13 +585,12 @@ class LlamaCppClient(LLMClient):
     def load(self):
         """Load the model now (otherwise it loads on the first request)."""
         if self._llm is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError as err:
-                raise LLMUnavailableError(
-                    f"llama-cpp-python is not installed ({err}). Fix: pip install "
-                    "'pqstats[llm]' (it compiles llama.cpp: a few minutes), or run the model "
-                    "in a server and pass --server URL.") from None
+            from pqstats._extras import require
+
+            # the llm extra compiles llama.cpp (a few minutes); or serve the model and pass
+            # --server URL
+            Llama = require("llama_cpp", "llm",
+                            "running the model in-process (or pass --server URL)").Llama
             try:
                 self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
                                   n_threads=self.n_threads, verbose=self.verbose, seed=0)
