@@ -8,7 +8,7 @@ import pytest
 
 from pqstats.knowledge import RESOLUTION_METHODS, SymbolMapper, load_symbol_mapper
 
-FX = Path(__file__).parent / "fixtures" / "knowledge"
+FX = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
 
 
 @pytest.fixture(scope="module")
