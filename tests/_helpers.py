@@ -31,7 +31,6 @@ def write_file(tmp_path: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
-
 def error_lines(capsys) -> list[str]:
     """The lines a command wrote to stderr."""
     return capsys.readouterr().err.strip().splitlines()
