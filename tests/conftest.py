@@ -18,20 +18,6 @@ if "PQSTATS_MIRROR" not in os.environ and (SHARED / "perturbqa").is_dir():
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def linked_data_dir(root: Path) -> Path:
-    """A data folder that shares the real one's files and caches (symlinks) but has its
-    own ``screens/``: an import registers there without touching the user's screens."""
-    from pqstats._fetch import data_dir
-
-    real = data_dir()
-    real.mkdir(parents=True, exist_ok=True)
-    root.mkdir(parents=True, exist_ok=True)
-    for entry in real.iterdir():
-        if entry.name != "screens":
-            (root / entry.name).symlink_to(entry.resolve())
-    return root
-
-
 @pytest.fixture
 def toy_pairs() -> pd.DataFrame:
     """A small random pair table: 30 perts x 12 genes, train/test split by pert."""

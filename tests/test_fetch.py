@@ -7,6 +7,9 @@ import hashlib
 import pytest
 
 from pqstats._fetch import ChecksumError, DataUnavailableError, RemoteFile, fetch_file
+from pqstats._settings import (
+    MIRROR_ENV,
+)
 
 
 def _remote(name: str, content: bytes, url: str = "http://127.0.0.1:9/none") -> RemoteFile:
@@ -66,3 +69,15 @@ def test_unreachable_upstream_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(DataUnavailableError, match=r"could not fetch x\.csv.*PQSTATS_MIRROR"):
         fetch_file(_remote("x.csv", b"abc"), cache=tmp_path / "cache")
     assert not (tmp_path / "cache" / "perturbqa" / "x.csv").exists()
+
+
+def test_corrupt_cached_file_without_a_mirror_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    cache = tmp_path / "cache"
+    (cache / "perturbqa").mkdir(parents=True)
+    (cache / "perturbqa" / "x.csv").write_bytes(b"half a fi")
+    remote = RemoteFile("x.csv", "perturbqa", "http://127.0.0.1:9/none",
+                        hashlib.sha256(b"the real bytes").hexdigest())
+    with pytest.raises(DataUnavailableError, match=r"the cached copy .*x\.csv is corrupt.*"
+                                                   r"Fix: set PQSTATS_MIRROR.*replace .*x\.csv"):
+        fetch_file(remote, cache=cache)

@@ -25,7 +25,7 @@ from pqstats.knowledge import (
     read_trrust,
 )
 
-FX = Path(__file__).parent / "fixtures" / "knowledge"
+FX = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
 
 
 @pytest.fixture(scope="module")

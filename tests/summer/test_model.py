@@ -46,7 +46,7 @@ from pqstats.summer import (
 from pqstats.summer.clients import default_threads
 from pqstats.summer.model import DEFAULT_MODEL_SHA256, DEFAULT_MODEL_SIZE
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHORT = GenerationParams(max_tokens=6, temperature=0.0)
 #: A GBNF grammar that admits only letters and spaces, starting with a letter: a reply under
 #: it has at least one visible character, so it is answered and cached, never empty.

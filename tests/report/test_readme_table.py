@@ -12,7 +12,7 @@ import pytest
 from pqstats.benchmark import PAPER_TABLE
 from pqstats.readme_table import END, START, refresh_readme, results_table, update_readme
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 MAX_CHARS = 10_000
 

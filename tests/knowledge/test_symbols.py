@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from pqstats.knowledge import RESOLUTION_METHODS, SymbolMapper, load_symbol_mapper
+from pqstats.knowledge.symbols import (
+    AmbiguousGeneError,
+    UnknownGeneError,
+    UnmeasuredGeneError,
+    resolve_gene_names,
+)
 
-FX = Path(__file__).parent / "fixtures" / "knowledge"
+FX = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +85,55 @@ def test_report_counts_methods(mapper):
 def test_load_symbol_mapper_is_cached_per_file():
     a = load_symbol_mapper(FX / "Homo_sapiens.gene_info")
     assert load_symbol_mapper(FX / "Homo_sapiens.gene_info") is a
+
+
+# --- the resolver on a tiny gene_info ---------------------------------------------------
+@pytest.mark.parametrize(("name", "symbol"), [
+    ("AAA1", "AAA1"),
+    ("aaa1", "AAA1"),               # lower case
+    ("  AAA1 ", "AAA1"),            # stray spaces
+    ("OLDA", "AAA1"),               # alias
+    ("olda", "AAA1"),
+    ("ENSG00000000001", "AAA1"),    # Ensembl id
+    ("ensg00000000001", "AAA1"),
+    ("1", "AAA1"),                  # Entrez id
+    ("c1orf1", "C1orf1"),           # open reading frame, any case
+    ("mt-co1", "COX1"),             # HGNC mitochondrial name
+])
+def test_resolver_accepts_every_spelling_of_a_gene(mapper, name, symbol):
+    assert resolve_gene_names([name], mapper) == [symbol]
+
+
+@pytest.mark.parametrize(("names", "error", "message"), [
+    (["SHARED"], AmbiguousGeneError, r"'SHARED' is ambiguous: it names 2 genes \(BBB2, CCC3\)"),
+    (["bbb"], AmbiguousGeneError, r"'bbb' is ambiguous.*BBB2, BBB2P1"),
+    (["AAA2"], UnknownGeneError, r"'AAA2' is not an NCBI gene.*did you mean AAA1\?"),
+    (["EEE"], UnknownGeneError, r"'EEE' is not an NCBI gene"),
+    ([""], UnknownGeneError, r"an empty gene name"),
+    (["   "], UnknownGeneError, r"an empty gene name"),
+    (["ENSG00000000099"], UnknownGeneError, r"'ENSG00000000099' is not"),
+    # every bad name of a list at once, good ones not mentioned
+    (["AAA1", "AAA2", "ZZZ9", "SHARED"], UnknownGeneError,
+     r"3 gene names cannot be used: 'AAA2'.*AAA1\?\); 'ZZZ9'.*; 'SHARED' is ambiguous"),
+])
+def test_resolver_refuses_unknown_and_ambiguous_names(mapper, names, error, message):
+    with pytest.raises(error, match=message) as info:
+        resolve_gene_names(names, mapper)
+    assert isinstance(info.value, ValueError)  # every gene-name error is a ValueError
+    assert "AAA1" not in info.value.names
+
+
+def test_resolver_writes_names_as_the_screen_does(mapper):
+    # the screen calls AAA1 by its old name OLDA, and keeps a name the mapper finds
+    # ambiguous (BBB) exactly as it wrote it
+    among = ["OLDA", "BBB", "CCC3"]
+    assert resolve_gene_names(["AAA1", "aaa1", "ENSG00000000001", "BBB", "ccc3", "4"],
+                              mapper, among=among) == ["OLDA"] * 3 + ["BBB", "CCC3",
+                                                                         "CCC3"]
+    with pytest.raises(UnmeasuredGeneError, match=r"'EEE5' is not a gene the toy screen "
+                                                  r"measured: never measured"):
+        resolve_gene_names(["EEE5"], mapper, among=among,
+                           where="a gene the toy screen measured", why=": never measured",
+                           outside=UnmeasuredGeneError)
+    with pytest.raises(UnmeasuredGeneError, match=r"'TF5' \(EEE5\) is not"):
+        resolve_gene_names(["TF5"], mapper, among=among, outside=UnmeasuredGeneError)

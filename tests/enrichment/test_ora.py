@@ -12,7 +12,9 @@ import pytest
 from scipy.stats import fisher_exact, hypergeom
 from statsmodels.stats.multitest import multipletests
 
-from pqstats.enrichment import GSEAPY_COLUMNS, ORA_COLUMNS, ora
+from pqstats._io import InputFileError
+from pqstats.cli import main
+from pqstats.enrichment import GSEAPY_COLUMNS, ORA_COLUMNS, EnrichmentWarning, ora
 
 logging.getLogger("gseapy").setLevel(logging.ERROR)
 
@@ -250,3 +252,85 @@ def test_invalid_inputs(kwargs, match):
     args = {"gene_list": ["g1", "g2"], "gene_sets": SETS, "background": BG} | kwargs
     with pytest.raises(ValueError, match=match):
         ora(**args)
+
+
+# ------------------------------------------------ invalid input: ORA that tests nothing, GMT files
+# ----------------------------------------------- enrichment that tests nothing says why
+TOY_BG = [f"G{i}" for i in range(10)]
+TOY_SETS = {"S1": ["G1", "G2", "G3"], "S2": ["G4", "G5", "G6", "G7"]}
+
+
+@pytest.mark.parametrize(("genes", "sets", "kwargs", "message"), [
+    (["X1", "X2", "X3"], TOY_SETS, {}, r"3 of 3 query genes are not in the background of 10 "
+                                   r"genes \(not tested\): X1, X2, X3.*nothing can be tested"),
+    (["g1", "g2"], TOY_SETS, {}, r"2 of 2 query genes.*2 of them match a background gene except "
+                             r"for case \('g1' ~ 'G1', 'g2' ~ 'G2'\)"),
+    ({"a": ["X1"], "b": ["Y"]}, TOY_SETS, {}, r"genes of list 'a'.*genes of list 'b'.*no query "
+                                          r"gene is in the background"),
+    (["G1", "G2"], {"S": ["Z1", "Z2"], "T": ["Z3"]}, {},
+     r"none of the 2 gene sets of gs_ind_0 shares a gene with the background of 10 genes"),
+    (["G1", "G2"], TOY_SETS, {"min_size": 5},
+     r"no gene set of gs_ind_0 has at least 5 genes in the background of 10 genes \(their "
+     r"sizes there range 3-4\)"),
+    (["G1", "G2"], TOY_SETS, {"min_size": 1, "max_size": 2}, r"has 1 and 2 genes"),
+    (["G1"], {"lib": {}}, {}, r"hold no set"),
+])
+def test_ora_that_would_test_nothing_says_why(genes, sets, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ora(genes, sets, TOY_BG, **kwargs)
+
+
+def test_ora_names_the_genes_it_drops_and_keeps_the_result():
+    with pytest.warns(EnrichmentWarning, match=r"3 of 5 query genes are not in the background "
+                                               r"of 10 genes \(not tested\): g3, X, Y; 1 of "
+                                               r"them match.*'g3' ~ 'G3'"):
+        res = ora(["G1", "G2", "g3", "X", "Y"], TOY_SETS, TOY_BG)
+    assert res.attrs["queries"][0]["n_in_background"] == 2
+    assert res.set_index("Term").loc["S1", "k"] == 2  # the two known genes are tested
+
+
+def _gmt(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("text", "error", "message"), [
+    ("", InputFileError, r"empty\.gmt: holds no gene set.*expected a GMT file"),
+    ("\n\n  \n", InputFileError, r"holds no gene set"),
+    ("S1\tdesc\n", ValueError, r"empty\.gmt, line 1: a GMT line needs a name, a description "
+                               r"and genes"),
+    ("S1,desc,G1,G2\n", ValueError, r"line 1: a GMT line needs"),
+])
+def test_a_gmt_file_without_a_valid_set_is_named(tmp_path, text, error, message):
+    path = _gmt(tmp_path, "empty.gmt", text)
+    with pytest.raises(error, match=message):
+        ora(["G1"], str(path), TOY_BG)
+
+
+def test_a_gmt_file_gives_the_same_result_as_its_dict(tmp_path):
+    path = _gmt(tmp_path, "mine.gmt", "".join(f"{t}\td\t" + "\t".join(g) + "\n"
+                                             for t, g in TOY_SETS.items()))
+    from_file = ora(["G1", "G2", "G4"], path, TOY_BG)
+    from_dict = ora(["G1", "G2", "G4"], {"mine": TOY_SETS}, TOY_BG)
+    pd.testing.assert_frame_equal(from_file, from_dict)
+
+
+def test_cli_enrich_names_unknown_genes_and_refuses_a_list_it_cannot_test(tmp_path, capsys):
+    gmt = _gmt(tmp_path, "sets.gmt", "S1\td\tG1\tG2\tG3\nS2\td\tG4\tG5\n")
+    bg = _gmt(tmp_path, "bg.txt", " ".join(TOY_BG))
+    genes = _gmt(tmp_path, "genes.txt", "G1 G2 tp53 g3\n")
+    args = ["--background", str(bg), "--libraries", str(gmt), "--exact", "--json"]
+    assert main(["enrich", str(genes), *args]) == 0
+    err = capsys.readouterr().err
+    assert ("pqstats enrich: warning: 2 of 4 query genes are not in the background of 10 "
+            "genes (not tested): tp53, g3; 1 of them match a background gene except for case "
+            "('g3' ~ 'G3')") in err
+    _gmt(tmp_path, "genes.txt", "tp53 myc\n")
+    assert main(["enrich", str(genes), *args]) == 2
+    err = capsys.readouterr().err
+    assert "pqstats enrich: error: 2 of 2 query genes are not in the background" in err
+    _gmt(tmp_path, "sets.gmt", "")
+    _gmt(tmp_path, "genes.txt", "G1\n")
+    assert main(["enrich", str(genes), *args]) == 2
+    assert "sets.gmt: holds no gene set" in capsys.readouterr().err

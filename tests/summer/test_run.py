@@ -3,12 +3,17 @@ abstentions, the fallback, the strict-track retrieval and the leakage invariant.
 
 from __future__ import annotations
 
+import json
+import threading
 import warnings
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from pqstats.cli import main
 from pqstats.summer import LLMFaultWarning, SummerConfig, SummerPredictor, write_summer
 from pqstats.summer.clients import LLMClient, _Fault
 from pqstats.summer.run import sample_test_pairs
@@ -157,3 +162,64 @@ def test_cli_prints_a_prompt_without_a_model(capsys):
     text = capsys.readouterr().out
     assert "Question: when MYC is knocked down by CRISPRi, the gene RPL10" in text
     assert text.count("\n- knockdown of ") == 3 and text.rstrip().endswith("Reasoning:")
+
+
+@contextmanager
+def _model_server(fail_every: int):
+    """A real local OpenAI-style server: request i fails (HTTP 500) when
+    ``i % fail_every == 0``, else answers "Answer: Yes" or "Answer: No"."""
+    count = {"posts": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._send(200, json.dumps({"data": [{"id": "fake"}]}).encode())
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                i = count["posts"]
+                count["posts"] += 1
+            if i % fail_every == 0:
+                self._send(500, b"internal error")
+            else:
+                text = "Answer: Yes" if len(body["prompt"]) % 2 else "Answer: No"
+                self._send(200, json.dumps({"choices": [{"text": text}]}).encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", count
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.integration
+def test_summer_run_where_every_request_failed_writes_no_row(tmp_path, capsys):
+    common = ["summer", "run", "--dataset", "k562", "--tasks", "de", "--n-pairs", "12",
+              "--samples", "1", "--examples", "2", "--n-boot", "10", "--no-cache",
+              "--retries", "0", "--concurrency", "1", "--out", str(tmp_path)]
+    with _model_server(fail_every=1) as (url, count):
+        rc = main([*common, "--server", url])
+    err = capsys.readouterr().err
+    assert rc == 2 and count["posts"] > 0
+    assert "pqstats summer run: error: all " in err and "failed" in err
+    assert "no row is written" in err
+    assert not (tmp_path / "summer.csv").exists()
+    # some requests failing is fine: counted abstentions, and a row
+    with _model_server(fail_every=3) as (url, _):
+        assert main([*common, "--server", url]) == 0
+    table = pd.read_csv(tmp_path / "summer.csv")
+    assert len(table) == 1 and "request faults" in table["note"].iloc[0]
+    assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries

@@ -21,7 +21,7 @@ from pqstats.knowledge import (
 )
 from pqstats.knowledge._cache import cache_dir, clear_memory
 
-FX = Path(__file__).parent / "fixtures" / "knowledge"
+FX = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
 
 
 @pytest.fixture(autouse=True)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from pqstats import cli
+from pqstats._settings import DATA_ENV
 from pqstats.benchmark import fit_predict
 from pqstats.explain import explain, knowledge_paths, similar_training_knockdowns
 from pqstats.features.pairs import load_graph
 from pqstats.features.profiles import canonical_symbols
+from pqstats.knowledge.symbols import (
+    AmbiguousGeneError,
+    UnmeasuredGeneError,
+)
 from pqstats.predict import (
     UnknownGeneError,
     feature_contributions,
@@ -23,6 +29,7 @@ from pqstats.predict import (
 )
 from pqstats.prioritise import prioritise, rank_candidates, simulate_screen
 from pqstats.screens import DatasetError, load_pairs
+from tests._helpers import error_lines, tiny_pairs
 
 
 def _test_pert(dataset: str, task: str = "de") -> tuple[str, pd.DataFrame]:
@@ -280,3 +287,238 @@ def test_cli_screen_errors_are_one_line_with_hint(tmp_path, capsys):
     empty.write_text("# nothing\n")
     assert cli.main(["prioritise", "--cell-line", "rpe1", "--candidates", str(empty)]) == 2
     assert "no gene symbols" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------- invalid input: gene names (real data)
+@pytest.fixture(scope="module")
+def kg():
+    from pqstats.features.pairs import load_graph
+
+    return load_graph()
+
+
+# --- the same resolver behind predict / explain / prioritise (real data) -----------------
+def test_perturbation_and_readout_spellings_resolve_alike(kg):
+    from pqstats.predict import (
+        readout_genes,
+        resolve_perturbations,
+        resolve_readout_genes,
+        screen_perturbations,
+    )
+
+    screened = screen_perturbations("rpe1")
+    assert resolve_perturbations(kg, ["MYC", "myc", "MRTL", "ENSG00000136997", " MYC "],
+                                 screened) == ["MYC"] * 5
+    # a gene no screen perturbed (allowed: scored from the graph) resolves the same way
+    assert resolve_perturbations(kg, ["tp53", "P53", "ENSG00000141510"],
+                                 screened) == ["TP53"] * 3
+    # the screen's outdated symbol is kept: CARS1 is the screen's CARS
+    assert "CARS" in screened and "CARS1" not in screened
+    assert resolve_perturbations(kg, ["CARS1", "cars1", "CARS"], screened) == ["CARS"] * 3
+    assert "GARS" in readout_genes("rpe1")
+    assert resolve_readout_genes("rpe1", ["GARS1", "gars1", "GARS", "mrtl"], kg) == [
+        "GARS", "GARS", "GARS", "MYC"]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: _predict("NOTAGENE1"), UnknownGeneError,
+     r"'NOTAGENE1' is not a gene of the knowledge graph"),
+    (lambda: _predict("SAP"), AmbiguousGeneError, r"'SAP' is ambiguous.*\(APCS, SH2D1A\)"),
+    (lambda: _predict("MYC", genes=["MYC", "NOTAGENE1", "sap", "GAPDHX"]), UnknownGeneError,
+     r"3 readout names cannot be used: 'NOTAGENE1'.*'sap' is ambiguous.*'GAPDHX'.*did you "
+     r"mean GAPDH"),
+    # a real gene the screen never measured is refused, not scored at the base rate
+    (lambda: _predict("MYC", genes=["INS"]), UnmeasuredGeneError,
+     r"'INS' is not a readout gene of the rpe1 training split: no training knockdown "
+     r"measured it"),
+    (lambda: _explain("k562", "MYC", "TP53"), UnmeasuredGeneError,
+     r"not a readout gene of the k562 training split"),
+    (lambda: _explain("k562", "MYC", "MRTLX"), UnknownGeneError,
+     r"'MRTLX' is not a readout gene of the k562 training split \(no NCBI symbol"),
+    (lambda: _explain("k562", "NOTAGENE1", "MYC"), UnknownGeneError, r"knowledge graph"),
+    (lambda: _explain("k562_set", "MYC", "MYC"), UnmeasuredGeneError,
+     r"not a readout gene programme of the k562_set training split"),
+    (lambda: _prioritise(["TP53", "NOTAGENE1", "notagene2", "SAP"]), UnknownGeneError,
+     r"3 candidate names cannot be used: 'NOTAGENE1'.*'notagene2'.*'SAP' is ambiguous"),
+    (lambda: _prioritise(["TP53"], genes=["INS", "MYC"]), UnmeasuredGeneError,
+     r"'INS' is not a readout gene of the rpe1"),
+])
+def test_screen_functions_refuse_bad_gene_names(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def _predict(pert, genes=None):
+    from pqstats.predict import predict_knockdown
+
+    return predict_knockdown("rpe1", pert, genes=genes, model="knn_retrieval")
+
+
+def _explain(dataset, pert, gene):
+    from pqstats.explain import explain
+
+    return explain(dataset, pert, gene, model="knn_retrieval")
+
+
+def _prioritise(candidates, **kwargs):
+    from pqstats.prioritise import prioritise
+
+    return prioritise("rpe1", candidates, model="knn_retrieval", **kwargs)
+
+
+def _k562_test_pert() -> str:
+    from pqstats.screens import load_pairs
+
+    pairs = load_pairs("k562", "de")
+    return sorted(pairs.loc[pairs["split"] == "test", "pert"].unique())[0]
+
+
+@pytest.mark.parametrize("alias", ["MRTL", "myc", " MYC ", "ENSG00000136997", "c-Myc"])
+def test_explain_scores_an_alias_exactly_as_its_symbol(alias):
+    # issue 14: MRTL was looked up literally and scored 0.13 where MYC scored 0.82
+    pert = _k562_test_pert()
+    ref = _explain("k562", pert, "MYC")
+    got = _explain("k562", pert, alias)
+    assert got.gene == "MYC" and got.score == ref.score
+    assert np.isfinite(got.base_rate) and got.base_rate == ref.base_rate
+    pd.testing.assert_frame_equal(got.contributions, ref.contributions)
+
+
+def test_predict_and_prioritise_resolve_aliases_to_identical_results():
+    from pqstats.predict import readout_genes
+
+    genes = readout_genes("rpe1")[:50]
+    ref = _predict("TP53", genes=genes)
+    for name in ("tp53", "P53", "ENSG00000141510"):
+        pd.testing.assert_frame_equal(_predict(name, genes=genes), ref)
+    aliased = _predict("TP53", genes=[g.lower() for g in genes])
+    pd.testing.assert_frame_equal(aliased, ref)
+    ranked = _prioritise(["myc", "ENSG00000141510", "gata1", "MRTL"])
+    assert sorted(ranked["pert"]) == ["GATA1", "MYC", "TP53"]  # MRTL is MYC again
+    ref = _prioritise(["MYC", "TP53", "GATA1"])
+    pd.testing.assert_frame_equal(ranked.sort_values("pert").reset_index(drop=True),
+                                  ref.sort_values("pert").reset_index(drop=True))
+
+
+def test_gene_text_strict_resolves_like_everything_else(kg):
+    assert kg.gene_text("myc", strict=True) == kg.gene_text("MYC")
+    assert kg.gene_text("MRTL", strict=True) == kg.gene_text("MYC")
+    with pytest.raises(AmbiguousGeneError, match="TAFAZZIN, WWTR1"):
+        kg.gene_text("TAZ", strict=True)
+    with pytest.raises(UnknownGeneError, match="did you mean MYC"):
+        kg.gene_text("MYCX", strict=True)
+
+
+# --- the same on the command line ---------------------------------------------------------
+def test_cli_kg_text_and_summer_prompt_resolve_aliases(capsys):
+    assert cli.main(["kg", "text", "MYC", "TP53"]) == 0
+    ref = capsys.readouterr().out
+    assert cli.main(["kg", "text", "mrtl", "ENSG00000141510"]) == 0
+    assert capsys.readouterr().out == ref
+    assert cli.main(["summer", "prompt", "MYC", "MYC", "--dataset", "rpe1"]) == 0
+    ref = capsys.readouterr().out
+    assert cli.main(["summer", "prompt", "mrtl", " c-Myc ", "--dataset", "rpe1"]) == 0
+    assert capsys.readouterr().out == ref
+
+
+def test_cli_explain_alias_equals_symbol(capsys):
+    pert = _k562_test_pert()
+    base = ["explain", "--cell-line", "k562", "--pert", pert, "--model", "knn_retrieval",
+            "--json", "--gene"]
+    assert cli.main([*base, "MYC"]) == 0
+    ref = json.loads(capsys.readouterr().out)
+    assert cli.main([*base, "MRTL"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["gene"] == "MYC" and got["score"] == ref["score"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["kg", "text", "MYC", "NOTAGENE1", "TAZ"],
+     r"pqstats kg text: error: 2 gene names cannot be used: 'NOTAGENE1'.*'TAZ' is ambiguous"),
+    (["predict", "--cell-line", "rpe1", "--pert", "NOTAGENE1", "--model", "knn_retrieval"],
+     r"pqstats predict: error: 'NOTAGENE1' is not a gene of the knowledge graph"),
+    (["predict", "--cell-line", "rpe1", "--pert", "sap", "--model", "knn_retrieval"],
+     r"pqstats predict: error: 'sap' is ambiguous: it names 2 genes \(APCS, SH2D1A\)"),
+    (["explain", "--cell-line", "k562", "--pert", "MYC", "--gene", "TP53", "--model",
+      "knn_retrieval"], r"pqstats explain: error: 'TP53' is not a readout gene of the k562"),
+    (["summer", "prompt", "MYC", "NOTAGENE1"],
+     r"pqstats summer prompt: error: 'NOTAGENE1' is not a readout gene of the k562 "),
+    (["summer", "prompt", "NOTAGENE1", "MYC"],
+     r"pqstats summer prompt: error: 'NOTAGENE1' is not a gene of the knowledge graph"),
+])
+def test_cli_refuses_bad_gene_names_in_one_line(capsys, argv, message):
+    assert cli.main(argv) == 2
+    err = error_lines(capsys)
+    if err[0].startswith("loading the knowledge graph"):  # kg's progress note
+        err = err[1:]
+    assert len(err) == 2 and err[1].startswith("hint:")
+    assert re.match(message, err[0]), err[0]
+
+
+def test_cli_files_of_genes_report_every_bad_name(tmp_path, capsys):
+    genes = tmp_path / "genes.txt"
+    genes.write_text("MYC\n mrtl \nNOTAGENE1\nTP53\nGAPDHX\n")
+    assert cli.main(["predict", "--cell-line", "rpe1", "--pert", "MYC", "--genes", str(genes),
+                     "--model", "knn_retrieval"]) == 2
+    err = error_lines(capsys)[0]
+    assert "2 readout names cannot be used" in err and "'NOTAGENE1'" in err
+    assert "did you mean GAPDH" in err and "MYC'" not in err and "mrtl" not in err
+    cands = tmp_path / "cands.txt"
+    cands.write_text("TP53\nNOTAGENE1\nNOTAGENE2\n")
+    assert cli.main(["prioritise", "--cell-line", "rpe1", "--candidates", str(cands),
+                     "--model", "knn_retrieval"]) == 2
+    err = error_lines(capsys)[0]
+    assert "2 candidate names cannot be used" in err
+    assert "'NOTAGENE1'" in err and "'NOTAGENE2'" in err
+
+
+
+def test_unreadable_cached_model_is_refitted(tmp_path, monkeypatch, capsys):
+    import pqstats.predict as predict
+
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    monkeypatch.setattr(predict, "_MODELS", {})
+    first = predict.screen_model("k562_set", "dir", "gene_frequency")
+    path = next((tmp_path / "cache" / "models").glob("*.joblib"))
+    path.write_bytes(b"not a pickle")
+    monkeypatch.setattr(predict, "_MODELS", {})
+    again = predict.screen_model("k562_set", "dir", "gene_frequency")
+    assert "unreadable" in capsys.readouterr().err
+    pairs = first.train_pairs_[["pert", "gene"]].head(20)
+    np.testing.assert_array_equal(first.score_pairs(pairs), again.score_pairs(pairs))
+
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: _themes(top=0), r"top must be at least 1, got 0"),
+    (lambda: _themes(top=-3), r"top must be at least 1, got -3"),
+    (lambda: _prioritise(["TP53"], budget=0), r"budget must be at least 1, got 0"),
+    (lambda: _prioritise(["TP53"], budget=1.5), r"budget must be a whole number"),
+    (lambda: _simulate(batch=0), r"batch must be at least 1, got 0"),
+    (lambda: _simulate(n_rounds=-1), r"n_rounds must be at least 0, got -1"),
+    (lambda: _simulate(strong_quantile=1.0), r"strong_quantile must be strictly between"),
+    (lambda: _explain_n(n_neighbours=0), r"n_neighbours must be at least 1, got 0"),
+    (lambda: _explain_n(max_paths=-1), r"max_paths must be at least 1, got -1"),
+])
+def test_python_functions_refuse_numbers_out_of_range(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _themes(top):
+    from pqstats.predict import responder_themes
+
+    table = pd.DataFrame({"gene": ["MYC", "MAX"], "p_de": [0.9, 0.1], "lift": [0.2, 0.0]})
+    return responder_themes(table, top=top)
+
+
+def _simulate(**kwargs):
+    from pqstats.prioritise import simulate_screen
+
+    return simulate_screen("rpe1", pairs=tiny_pairs(), **kwargs)
+
+
+def _explain_n(**kwargs):
+    from pqstats.explain import explain
+
+    return explain("k562", "MYC", "MYC", model="knn_retrieval", **kwargs)

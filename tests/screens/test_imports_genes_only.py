@@ -1,7 +1,7 @@
 """A cell line with no screen yet: a genes-only import, scored zero-shot (issue 16, items 3-4).
 
 The screen ``newline`` is imported from a list of readout genes into a temporary data
-folder that shares the real one's files (:func:`conftest.linked_data_dir`); predict,
+folder that shares the real one's files (:func:`tests._helpers.linked_data_dir`); predict,
 explain and prioritise run on it in-process through :func:`pqstats.cli.main`.
 """
 
@@ -12,7 +12,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import linked_data_dir
 
 from pqstats.cli import main
 from pqstats.screens import (
@@ -23,6 +22,7 @@ from pqstats.screens import (
     screens_dir,
 )
 from pqstats.screens.imports import ScreenImportError, import_screen
+from tests._helpers import linked_data_dir
 
 MODEL = "knn_retrieval"  # runs zero-shot and fits in seconds
 UNKNOWN = "NOTAGENE1"

@@ -279,3 +279,20 @@ def test_gse_progress_bar_changes_nothing(capsys):
     assert "gse" in capsys.readouterr().err  # the bar went to stderr
     for a, b in zip(quiet, shown, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+# --------------------------------------------------------------- invalid input: results of nothing
+@pytest.mark.parametrize(("results", "message"), [
+    (pd.DataFrame(columns=["dataset", "task", "auroc", "note"]), r"the results table is empty"),
+    (pd.DataFrame({"dataset": ["jurkat"], "task": ["de"], "track": ["strict"], "model": [""],
+                   "auroc": [np.nan], "note": ["unavailable: jurkat-de.csv"]}),
+     r"none of the 1 result rows is a scored cell \(e\.g\. unavailable: jurkat-de\.csv\)"),
+])
+def test_write_results_refuses_to_overwrite_with_nothing(tmp_path, results, message):
+    from pqstats.report import write_results
+
+    (tmp_path / "benchmark.csv").write_text("earlier results")
+    with pytest.raises(ValueError, match=message + ".*left as they were"):
+        write_results(results, tmp_path)
+    assert (tmp_path / "benchmark.csv").read_text() == "earlier results"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["benchmark.csv"]

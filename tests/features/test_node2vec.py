@@ -21,7 +21,7 @@ from pqstats.features._cache import cache_dir
 from pqstats.features.node2vec import _Graph, _numba_walks
 from pqstats.knowledge._cache import clear_memory
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAST = {"dimensions": 8, "walk_length": 20, "walks_per_node": 20, "epochs": 5}
 
 

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import scanpy as sc
 import scipy.sparse as sp
-from conftest import linked_data_dir
 
 from pqstats.cli.screen import add_import_parser
 from pqstats.screens import get_screen, load_de, load_dir, validate_pairs
 from pqstats.screens._de import accumulate, deseq2_tests, welch_tests
 from pqstats.screens._labels import LabelRule, label_pairs, split_perturbations
 from pqstats.screens.imports import ScreenImportError, import_screen
+from tests._helpers import linked_data_dir
 
 pytestmark = pytest.mark.integration
 

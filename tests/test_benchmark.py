@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pqstats import models
 from pqstats.benchmark import RESULT_COLUMNS, run_benchmark
 from pqstats.cli import main
 from pqstats.report import write_results
@@ -137,7 +138,6 @@ def test_benchmark_cache_reuses_scores_only_for_identical_inputs(counted_fits):
 @pytest.mark.integration
 def test_benchmark_ensemble_averages_its_members_own_fits(counted_fits):
     import pqstats.benchmark as bm
-    from pqstats import models
     from pqstats.screens import load_pairs
 
     kw = dict(datasets=["k562_set"], tasks=["dir"], n_boot=10, progress=False, seeds=1)
@@ -203,3 +203,41 @@ def test_cli_benchmark_writes_comparisons_and_protocols(tmp_path, capsys):
 
     assert main(["report", "--out", str(tmp_path), "--no-roc"]) == 0
     assert sections((tmp_path / "benchmark.md").read_text()) == sections(md)
+
+
+# ----------------------------------------------------------------- invalid input: a run on nothing
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"datasets": []}, r"no screen selected"),
+    ({"tasks": ()}, r"no task selected"),
+    ({"models": []}, r"no model selected"),
+    ({"tracks": []}, r"no track selected"),
+])
+def test_run_benchmark_refuses_empty_selections(kwargs, message):
+    from pqstats.benchmark import run_benchmark
+
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(progress=False, **kwargs)
+
+
+def test_run_ablation_refuses_empty_selections():
+    from pqstats.benchmark import run_ablation
+
+    with pytest.raises(ValueError, match=r"no screen selected for the ablation"):
+        run_ablation(datasets=[], progress=False)
+
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: _benchmark(n_boot=-1), r"n_boot must be at least 1, got -1"),
+    (lambda: _benchmark(n_boot=True), r"n_boot must be a whole number, got True"),
+])
+def test_python_functions_refuse_numbers_out_of_range(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _benchmark(n_boot):
+    from pqstats.benchmark import run_benchmark
+
+    return run_benchmark(datasets=["k562_set"], tasks=["dir"], models=["prior"],
+                         n_boot=n_boot, progress=False)

@@ -1,7 +1,7 @@
 """Fault injection for the Summer HTTP client: every fault is a counted abstention.
 
 The fake servers here only inject faults (and count requests); the client's behaviour
-against a real model server is tested in ``test_summer_llama.py``.
+against a real model server is tested in ``tests/summer/test_model.py``.
 """
 
 from __future__ import annotations
