@@ -40,3 +40,22 @@ def tiny_pairs() -> pd.DataFrame:
     """Two perturbations x two genes, both classes in each gene."""
     return pd.DataFrame({"pert": ["a", "b", "a", "b"], "gene": ["g", "g", "h", "h"],
                          "label": [0, 1, 1, 0]})
+
+
+def blocking_prelude(modules) -> str:
+    """Python source that makes ``modules`` (and their submodules) unimportable, as if
+    they were not installed: a meta-path finder raises ModuleNotFoundError for them.
+    (``sys.modules[name] = None`` would also block them, but libraries that look a
+    module up in ``sys.modules`` -- scipy does for torch -- then find ``None``.)"""
+    return (
+        "import sys\n"
+        f"_BLOCKED = {sorted(modules)!r}\n"
+        "class _Blocker:\n"
+        "    @staticmethod\n"
+        "    def find_spec(name, path=None, target=None):\n"
+        "        if name.split('.')[0] in _BLOCKED:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r} (blocked)', "
+        "name=name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, _Blocker)\n"
+    )

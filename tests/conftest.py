@@ -74,22 +74,3 @@ def jurkat_absent(tmp_path, monkeypatch):
     screen_load._load_builtin_cached.cache_clear()
     yield mirror
     screen_load._load_builtin_cached.cache_clear()
-
-
-def blocking_prelude(modules) -> str:
-    """Python source that makes ``modules`` (and their submodules) unimportable, as if
-    they were not installed: a meta-path finder raises ModuleNotFoundError for them.
-    (``sys.modules[name] = None`` would also block them, but libraries that look a
-    module up in ``sys.modules`` -- scipy does for torch -- then find ``None``.)"""
-    return (
-        "import sys\n"
-        f"_BLOCKED = {sorted(modules)!r}\n"
-        "class _Blocker:\n"
-        "    @staticmethod\n"
-        "    def find_spec(name, path=None, target=None):\n"
-        "        if name.split('.')[0] in _BLOCKED:\n"
-        "            raise ModuleNotFoundError(f'No module named {name!r} (blocked)', "
-        "name=name)\n"
-        "        return None\n"
-        "sys.meta_path.insert(0, _Blocker)\n"
-    )

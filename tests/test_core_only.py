@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import blocking_prelude
+
+from tests._helpers import blocking_prelude
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import blocking_prelude
 
 from pqstats._extras import EXTRAS, MissingExtraError, require
+from tests._helpers import blocking_prelude
 
 REPO = Path(__file__).resolve().parents[1]
 
