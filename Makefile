@@ -44,14 +44,8 @@ CURVE_ARGS  ?= --model logistic --sizes 0,30,100,300,all --repeats 2
 # (screens and curves run two at a time, one process each: same numbers as one at a time)
 BENCH_JOBS  ?= 2
 benchmark: setup data
-	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --no-figures \
+	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --curves \
 	  --n-jobs $(BENCH_JOBS)
-	lines="$(CURVE_LINES)" && for line in $$lines; do for task in $(CURVE_TASKS); do \
-	  echo $$line-$$task; done; done \
-	  | xargs -P $(BENCH_JOBS) -I CURVE sh -c \
-	  '$(BIN)/pqstats learning-curve --dataset $${0%-*} --task $${0##*-} $(CURVE_ARGS) \
-	    --out results/learning_curve/$$0' CURVE
-	$(BIN)/pqstats report --out results
 
 # redraw results/benchmark.md and the figures from results/ (no refitting)
 report: setup data

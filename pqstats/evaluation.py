@@ -28,6 +28,8 @@ from sklearn.metrics import roc_auc_score
 from pqstats._checks import check_fraction, check_int
 
 __all__ = [
+    "TRACKS",
+    "RESULT_COLUMNS",
     "PredictionError",
     "auroc_by_group",
     "auprc_by_group",
@@ -50,6 +52,14 @@ __all__ = [
     "grouped_folds",
     "cross_validate",
     "grid_search",
+]
+
+#: The tracks of the benchmark, from the most to the least of the target's own labels.
+TRACKS: tuple[str, ...] = ("strict", "transfer", "zero-shot")
+#: Columns of a benchmark result table (``benchmark.csv``): one row per cell.
+RESULT_COLUMNS = [
+    "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
+    "n_genes", "n_seeds", "seconds", "note",
 ]
 
 
