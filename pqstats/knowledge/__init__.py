@@ -10,12 +10,13 @@ Layers (each imports only those before it):
 * :mod:`~pqstats.knowledge.go` — the GO DAG and propagated annotations;
 * :mod:`~pqstats.knowledge.genesets` — :func:`gene_sets` libraries;
 * :mod:`~pqstats.knowledge.graph` — :class:`KnowledgeGraph` and
-  :func:`build_knowledge_graph`;
-* :mod:`~pqstats.knowledge.coverage` — coverage of the PerturbQA datasets.
+  :func:`build_knowledge_graph`.
+
+The coverage of a screen's genes by the graph is a screen's property:
+:mod:`pqstats.screens.coverage`.
 """
 
 from pqstats.knowledge._parse import KnowledgeFormatError
-from pqstats.knowledge.coverage import coverage_table, symbol_coverage_table
 from pqstats.knowledge.genesets import LIBRARIES, gene_sets, library_sets
 from pqstats.knowledge.go import GoDag, go_annotations, load_go
 from pqstats.knowledge.graph import (
@@ -87,6 +88,4 @@ __all__ = [
     "excluded_sources",
     "files_read_by",
     "EDGE_TYPES",
-    "coverage_table",
-    "symbol_coverage_table",
 ]
