@@ -11,7 +11,7 @@ The flat public API re-exports the most used functions of the modules below::
 from pqstats import enrichment, evaluation, knowledge, models, report, screens
 from pqstats._fetch import ChecksumError, DataUnavailableError, data_dir, mirror_dir
 from pqstats._version import __version__ as __version__
-from pqstats.benchmark import run_benchmark
+from pqstats.benchmark import make_benchmark, run_benchmark
 from pqstats.enrichment import describe_clusters, ora, run_gse
 from pqstats.evaluation import (
     PredictionError,
@@ -51,7 +51,8 @@ __all__ = [
     "bootstrap_ci", "build_knowledge_graph", "cross_validate", "data_dir",
     "describe_clusters", "enrichment", "evaluate", "evaluation", "gene_sets", "get_screen",
     "grid_search", "import_screen", "knowledge", "list_screens", "load_de", "load_dir", "load_gse",
-    "load_pairs", "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir",
+    "load_pairs", "load_programs", "load_symbol_mapper", "make_benchmark", "measured_genes",
+    "mirror_dir",
     "models", "ora", "pooled_auroc", "remove_screen", "report", "resolve_screen",
     "run_benchmark", "run_gse", "score_predictions", "screens", "write_results",
 ]

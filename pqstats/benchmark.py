@@ -6,6 +6,11 @@ ones (:mod:`pqstats.screens`): the PerturbQA screens and any imported screen. Re
 are written by :func:`pqstats.report.write_results` as ``benchmark.csv`` (one row per
 cell) and ``benchmark.md`` (tables that put the paper's Table 1 beside ours). Screens
 whose files are not available are reported as such.
+
+:func:`make_benchmark` produces the whole benchmark in one call (what ``pqstats benchmark
+--curves`` and ``make benchmark`` run): the cells (:func:`run_benchmark`), the oracle
+rows, the best cells' comparisons and protocols, the learning curves and the report. The
+fits go through the score cache of :mod:`pqstats.fit_cache`.
 """
 
 from __future__ import annotations

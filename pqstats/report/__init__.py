@@ -34,8 +34,15 @@ timestamp, so rerunning on the same inputs gives the same bytes.
 
 Plots use matplotlib's object API (:class:`matplotlib.figure.Figure`), not ``pyplot``:
 no global state, no display needed.
-"""
 
+The package holds all of pqstats' rendering and fits nothing (missing test scores are read
+from the score cache, :func:`pqstats.fit_cache.cached_scores`):
+
+* :mod:`~pqstats.report.tables` — every markdown table, and ``benchmark.md``;
+* :mod:`~pqstats.report.figures` — every figure, the learning curves' included;
+* this module — :func:`write_report`, :func:`write_results` and
+  :func:`write_learning_curve`, which read the results folder and write the files.
+"""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def read_extra_results(out: str | os.PathLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The rows, columns as :data:`pqstats.benchmark.RESULT_COLUMNS` (missing optional
+        The rows, columns as :data:`pqstats.evaluation.RESULT_COLUMNS` (missing optional
         columns are filled with NaN / ""); empty when no such file exists.
 
     Raises
