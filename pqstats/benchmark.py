@@ -37,10 +37,11 @@ from pqstats.report import (
 )
 from pqstats.screens import (
     TASKS,
+    Screen,
     available_screens,
+    get_screen,
     list_screens,
     load_pairs,
-    resolve_screen,
 )
 
 __all__ = [
@@ -103,15 +104,19 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
             "seconds": round(seconds, 3), "note": ""}
 
 
-def _refuse_unlabelled(datasets: Sequence[str]) -> None:
-    """Stop before any fit when a screen has no labels to score (a genes-only import)."""
-    from pqstats.screens import UnlabelledScreenError, get_screen
+def _labelled_screens(datasets: Sequence[str | Screen]) -> list[str]:
+    """Each screen resolved once (:func:`pqstats.screens.get_screen`), duplicates dropped,
+    as registered names; stops before any fit when a screen has no labels to score (a
+    genes-only import)."""
+    from pqstats.screens import UnlabelledScreenError
     from pqstats.screens.registry import unlabelled_message
 
-    for name in datasets:
-        if not get_screen(name).labelled:
+    screens = list({s.name: s for s in map(get_screen, datasets)}.values())
+    for screen in screens:
+        if not screen.labelled:
             raise UnlabelledScreenError(unlabelled_message(
-                get_screen(name), "labelled test pairs to score"))
+                screen, "labelled test pairs to score"))
+    return [s.name for s in screens]
 
 
 def _screen_cells(dataset: str, tasks: Sequence[str], tracks: Sequence[str],
@@ -208,8 +213,7 @@ def run_benchmark(
     if not datasets:
         raise ValueError("no screen selected: give at least one (`pqstats screen list`; a "
                          "run on nothing would replace the results with nothing)")
-    datasets = list(dict.fromkeys(resolve_screen(d) for d in datasets))
-    _refuse_unlabelled(datasets)
+    datasets = _labelled_screens(datasets)
     for name, allowed, kind in ((tasks, TASKS, "task"),
                                 (tracks, TRACKS, "track"),
                                 (models, tuple(model_registry.available()), "model")):
@@ -415,8 +419,6 @@ def available_cell_lines() -> list[str]:
     """The available built-in screens that read out genes, one per cell line (registry
     order): the lines of the zero-shot selection and of ``make benchmark``'s learning
     curves (Jurkat too where its files are)."""
-    from pqstats.screens import get_screen
-
     return [name for name in available_builtin_screens() if get_screen(name).readout == "genes"]
 
 
@@ -448,10 +450,10 @@ def run_ablation(
         if not chosen:
             raise ValueError(f"no {kind} selected for the ablation: give at least one "
                              "(a run on nothing would replace ablation.csv with nothing)")
-    datasets = [resolve_screen(d) for d in datasets]
-    _refuse_unlabelled(datasets)
+    datasets = _labelled_screens(datasets)
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
+    estimator = model_registry.get(model)  # the one resolution of the model's name
     rows = []
     cells = [(d, t) for d in datasets for t in tasks]
     bar = tqdm(total=len(cells) * len(ablations), desc="ablation", disable=not progress)
@@ -459,7 +461,7 @@ def run_ablation(
         pairs = load_pairs(dataset, task)
         test = pairs[pairs["split"] == "test"]
         for name, params in ablations.items():
-            scores, seconds = fit_predict(model, dataset, task, "strict", pairs, params)
+            scores, seconds = fit_predict(estimator, dataset, task, "strict", pairs, params)
             m = evaluate(test, scores, n_boot=n_boot)
             rows.append({"dataset": dataset, "task": task, "model": model, "ablation": name,
                          "auroc": m["auroc"], "ci_low": m["ci_low"], "ci_high": m["ci_high"],
