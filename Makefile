@@ -77,25 +77,14 @@ test: setup data
 docs: setup
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-# results/benchmark.csv, results/benchmark.md and results/figures/*.png; then the learning
-# curves of the cell lines (one model, both tasks; fewer sizes than the CLI's default to keep
-# the whole target within 10 minutes on 2 cores), and the report redrawn with them.
-# CURVE_LINES: every cell line whose files are here (Jurkat too, where its files are),
-# asked of pqstats when the recipe runs, after setup
-CURVE_LINES ?= $$($(BIN)/python -c 'from pqstats.benchmark import available_cell_lines as a; print(*a())')
-CURVE_TASKS ?= dir de
-CURVE_ARGS  ?= --model logistic --sizes 0,30,100,300,all --repeats 2
+# the whole benchmark in one call (pqstats.benchmark.make_benchmark): every cell, the oracles,
+# the best cells' comparisons and protocols, the learning curves of the cell lines (logistic,
+# both tasks, sizes 0,30,100,300,all, two draws) and the report with its figures
 # (screens and curves run two at a time, one process each: same numbers as one at a time)
 BENCH_JOBS  ?= 2
 benchmark: setup-core data-core
-	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --no-figures \
+	$(BIN)/pqstats benchmark --track strict,transfer,zero-shot --out results --curves \
 	  --n-jobs $(BENCH_JOBS)
-	lines="$(CURVE_LINES)" && for line in $$lines; do for task in $(CURVE_TASKS); do \
-	  echo $$line-$$task; done; done \
-	  | xargs -P $(BENCH_JOBS) -I CURVE sh -c \
-	  '$(BIN)/pqstats learning-curve --dataset $${0%-*} --task $${0##*-} $(CURVE_ARGS) \
-	    --out results/learning_curve/$$0' CURVE
-	$(BIN)/pqstats report --out results
 
 # redraw results/benchmark.md and the figures from results/ (no refitting)
 report: setup-core data-core

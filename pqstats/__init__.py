@@ -27,7 +27,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "get_screen", "import_screen", "list_screens", "load_de", "load_dir", "load_gse",
         "load_pairs", "load_programs", "measured_genes", "remove_screen", "resolve_screen",),
     "pqstats._fetch": ("ChecksumError", "DataUnavailableError", "data_dir", "mirror_dir",),
-    "pqstats.benchmark": ("run_benchmark",),
+    "pqstats.benchmark": ("make_benchmark", "run_benchmark",),
 })
 
 __all__ = [
@@ -36,7 +36,8 @@ __all__ = [
     "bootstrap_ci", "build_knowledge_graph", "cross_validate", "data_dir",
     "describe_clusters", "enrichment", "evaluate", "evaluation", "gene_sets", "get_screen",
     "grid_search", "import_screen", "knowledge", "list_screens", "load_de", "load_dir", "load_gse",
-    "load_pairs", "load_programs", "load_symbol_mapper", "measured_genes", "mirror_dir",
+    "load_pairs", "load_programs", "load_symbol_mapper", "make_benchmark", "measured_genes",
+    "mirror_dir",
     "models", "ora", "pooled_auroc", "remove_screen", "report", "resolve_screen",
     "run_benchmark", "run_gse", "score_predictions", "screens", "write_results",
 ]

@@ -6,16 +6,17 @@ ones (:mod:`pqstats.screens`): the PerturbQA screens and any imported screen. Re
 are written by :func:`pqstats.report.write_results` as ``benchmark.csv`` (one row per
 cell) and ``benchmark.md`` (tables that put the paper's Table 1 beside ours). Screens
 whose files are not available are reported as such.
+
+:func:`make_benchmark` produces the whole benchmark in one call (what ``pqstats benchmark
+--curves`` and ``make benchmark`` run): the cells (:func:`run_benchmark`), the oracle
+rows, the best cells' comparisons and protocols, the learning curves and the report. The
+fits go through the score cache of :mod:`pqstats.fit_cache`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import json
-import time
+import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,259 +24,50 @@ import pandas as pd
 
 from pqstats import models as model_registry
 from pqstats._checks import check_int
-from pqstats._choices import TRACKS
 from pqstats._fetch import DataUnavailableError
-from pqstats._io import atomic_write
 from pqstats._progress import tqdm
-from pqstats.evaluation import evaluate
+from pqstats.evaluation import RESULT_COLUMNS, TRACKS, evaluate
+from pqstats.fit_cache import cached_fit_predict, cached_scores, fit_predict, model_seeds
+from pqstats.report import (
+    CORE_VOTING_DE_MEAN,
+    PAPER_TABLE,
+    SIGNIFICANCE_MARK,
+    ablation_markdown,
+    results_markdown,
+)
 from pqstats.screens import (
     TASKS,
+    Screen,
     available_screens,
-    builtin_screens,
+    get_screen,
     list_screens,
     load_pairs,
-    resolve_screen,
 )
 
 __all__ = [
-    "TRACKS",
-    "RESULT_COLUMNS",
-    "PAPER_TABLE",
-    "CORE_VOTING_DE_MEAN",
-    "fit_predict",
-    "cached_scores",
+    "make_benchmark",
     "run_benchmark",
     "ABLATIONS",
     "available_builtin_screens",
     "available_cell_lines",
     "run_ablation",
+    # kept importable from here; they live in pqstats.evaluation, pqstats.fit_cache and
+    # pqstats.report
+    "TRACKS",
+    "RESULT_COLUMNS",
+    "PAPER_TABLE",
+    "CORE_VOTING_DE_MEAN",
+    "SIGNIFICANCE_MARK",
+    "fit_predict",
+    "cached_scores",
+    "model_seeds",
     "ablation_markdown",
     "results_markdown",
-    "SIGNIFICANCE_MARK",
 ]
 
-RESULT_COLUMNS = [
-    "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
-    "n_genes", "n_seeds", "seconds", "note",
-]
 #: Seeds per learned model with a ``random_state`` (the cell is their mean).
 DEFAULT_SEEDS = 5
 
-#: Per-gene AUROC of the paper's methods (Wu et al. 2025, Table 1), by PerturbQA screen.
-PAPER_TABLE: dict[tuple[str, str], dict[str, float]] = {
-    (method, task): dict(zip(("k562", "rpe1", "hepg2", "jurkat", "k562_set"), values, strict=True))
-    for (method, task), values in {
-        ("GEARS", "de"): (.55, .49, .48, .51, .50),
-        ("GEARS", "dir"): (.67, .61, .52, .52, .70),
-        ("GenePT-Prot + LogReg", "de"): (.59, .56, .54, .55, .59),
-        ("GenePT-Prot + LogReg", "dir"): (.55, .61, .55, .60, .57),
-        ("Retrieval (No LLM)", "de"): (.58, .59, .56, .56, .66),
-        ("Retrieval (No LLM)", "dir"): (.69, .63, .64, .61, .66),
-        ("Summer (LLM)", "de"): (.62, .59, .62, .59, .62),
-        ("Summer (LLM)", "dir"): (.64, .64, .66, .67, .70),
-    }.items()
-}
-#: CORE-Voting (2026): mean DE per-gene AUROC over the four cell lines.
-CORE_VOTING_DE_MEAN = 0.703
-
-
-def fit_predict(model_name: str, dataset: str, task: str, track: str,
-                pairs: pd.DataFrame, params: dict | None = None) -> tuple[np.ndarray, float]:
-    """Fit a registered model on the training split and score the test split.
-
-    Only the training rows' labels reach the model; the test rows are passed as
-    ``pert, gene`` alone. On the zero-shot track no row of ``pairs`` reaches the fit
-    (the model learns from other screens' training splits only).
-
-    Returns
-    -------
-    (numpy.ndarray, float)
-        Scores of the test rows (in their order in ``pairs``) and the seconds taken.
-    """
-    model = model_registry.get_for(model_name, dataset, task, track, **(params or {}))
-    train = pairs[pairs["split"] == "train"]
-    if track == "zero-shot":
-        train = train.iloc[:0]
-    test = pairs.loc[pairs["split"] == "test", ["pert", "gene"]]
-    start = time.perf_counter()
-    model.fit(train[["pert", "gene"]], train["label"].to_numpy())
-    scores = model.score_pairs(test)
-    return scores, time.perf_counter() - start
-
-
-# The code that decides a test score: the models, their features, the knowledge graph and
-# the data loaders. Reporting, enrichment, the CLI and the LLM adapter are left out, so
-# working on them keeps the cached scores.
-_SCORING_CODE = ("models.py", "_estimators.py", "_boosting.py", "screens", "_sentence.py",
-                 "features", "knowledge", "_choices.py")
-
-
-@lru_cache(maxsize=1)
-def _source_digest() -> str:
-    """sha256 over the source that decides a test score, plus :func:`fit_predict` itself.
-
-    Any change to the models, features, knowledge graph or data loaders invalidates the
-    cached scores. Computed once per process: it stands for the code this process imported.
-    """
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256(inspect.getsource(fit_predict).encode())
-    paths = []
-    for entry in _SCORING_CODE:
-        target = root / entry
-        paths += sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    for path in paths:
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _knowledge_key() -> dict:
-    """What a cache key must add about the knowledge graph: ``{}`` for the default graph
-    from the verified bundle; else the graph's sources (``PQSTATS_EXCLUDE_SOURCES``) and,
-    for your own files (``PQSTATS_KNOWLEDGE_DIR``), their checksums.
-
-    Keys of the default graph stay as they were; anything cached from a model fitted on
-    the graph (scores, fitted models) should merge this into its key.
-    """
-    from pqstats.knowledge._cache import file_sha256
-    from pqstats.knowledge.graph import (
-        DEFAULT_GRAPH_SOURCES,
-        default_bundle_dir,
-        default_graph_sources,
-        files_read_by,
-    )
-    from pqstats.knowledge.sources import source_files
-
-    sources = default_graph_sources()
-    key: dict = {} if sources == DEFAULT_GRAPH_SOURCES else {"graph_sources": list(sources)}
-    folder = default_bundle_dir()
-    if folder is not None:
-        needed = sorted(files_read_by(sources))
-        key["knowledge_files"] = {s: [file_sha256(p) for p in source_files(s, folder)]
-                                  for s in needed}
-    return key
-
-
-def fit_cache_key(model_name: str, params: dict, cell: Sequence[str],
-                  pairs: pd.DataFrame) -> str:
-    """Key of anything cached from fitting a model: every input that decides the fit.
-
-    The model's name and parameters, the cell (screen, task, track), a hash of ``pairs``
-    (labels included), :func:`_source_digest` and :func:`_knowledge_key`; on the transfer
-    track also the other screens that feed it, with their tables' checksums
-    (:func:`pqstats.features.transfer.transfer_fingerprint`), so importing or removing a
-    screen refits what it changes; on the zero-shot track the target's labels are left
-    out of the hash (they decide nothing there).
-    """
-    if cell[2] == "zero-shot":  # no label of the target decides a zero-shot fit
-        pairs = pairs[[c for c in ("pert", "gene", "split") if c in pairs.columns]]
-    content = pd.util.hash_pandas_object(pairs, index=False).to_numpy()
-    parts = {"model": model_name, "params": params, "cell": list(cell),
-             "pairs": hashlib.sha256(content.tobytes()).hexdigest(), "code": _source_digest(),
-             **_knowledge_key()}
-    if cell[2] in ("transfer", "zero-shot"):
-        from pqstats.features.transfer import transfer_fingerprint
-
-        parts["transfer_sources"] = transfer_fingerprint(cell[0], cell[1])
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
-                          ).hexdigest()[:32]
-
-
-def _score_cache_path(model_name: str, dataset: str, task: str, track: str,
-                      pairs: pd.DataFrame, params: dict | None = None) -> Path:
-    """Where :func:`_cached_fit_predict` keeps the test scores of one fit."""
-    from pqstats._fetch import data_dir
-
-    full = model_registry.get(model_name, **(params or {})).get_params()
-    key = fit_cache_key(model_name, full, (dataset, task, track), pairs)
-    return data_dir() / "cache" / "benchmark" / f"{key}.npz"
-
-
-def cached_scores(model_name: str, dataset: str, task: str, track: str,
-                  pairs: pd.DataFrame) -> np.ndarray | None:
-    """The cached test scores of a benchmark cell's first seed, or None; never fits.
-
-    Parameters
-    ----------
-    model_name, dataset, task, track : str
-        The cell, as in :func:`run_benchmark`.
-    pairs : DataFrame
-        :func:`pqstats.screens.load_pairs` of the screen and task.
-
-    Returns
-    -------
-    numpy.ndarray or None
-        Scores of the test rows (in their order in ``pairs``), as :func:`run_benchmark`
-        keeps them in ``scores_out``; None when the score cache does not hold them.
-    """
-    members = _member_params(model_name, None)
-    if members is not None:  # a composite: the mean of its members' first-seed scores
-        parts = [cached_scores(name, dataset, task, track, pairs) for name, _ in members]
-        return None if any(p is None for p in parts) else np.mean(parts, axis=0)
-    seeded = "random_state" in model_registry.get(model_name).get_params()
-    # a seeded model is cached under its seed 0; a seeds=1 run caches it under the
-    # default parameters (the same key when the default seed is 0)
-    for params in ([{"random_state": 0}, None] if seeded else [None]):
-        path = _score_cache_path(model_name, dataset, task, track, pairs, params)
-        if path.is_file():
-            with np.load(path) as f:
-                return f["scores"]
-    return None
-
-
-def _member_params(model_name: str, params: dict | None) -> list[tuple[str, dict]] | None:
-    """A composite model's members as ``(name, parameters)`` (None: not a composite)."""
-    model = model_registry.get(model_name, **(params or {}))
-    return model.member_params() if hasattr(model, "member_params") else None
-
-
-def _cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
-                        pairs: pd.DataFrame, cache: bool, params: dict | None = None,
-                        memo: dict | None = None) -> tuple[np.ndarray, float]:
-    """:func:`fit_predict`, with the test scores cached on disk keyed by every input.
-
-    The key holds the model's parameters, the cell, a hash of the pairs (labels of the
-    training rows included), :func:`_source_digest` and, when some are left out
-    (``PQSTATS_EXCLUDE_SOURCES``), the graph's sources; the knowledge files are pinned by
-    checksums in the code. A warm rerun of the benchmark therefore only re-scores.
-
-    A composite model (one with ``member_params``, the ``ensemble``) is the mean of its
-    members' test scores, each fitted (or read from the cache) as its own cell would be,
-    and its seconds are theirs together: what :meth:`fit` then ``score_pairs`` would give,
-    without fitting a member twice. ``memo`` (a dict kept over one screen's cells) holds
-    the scores of every fit made with it, so that a run without the cache fits each
-    member once too.
-    """
-    members = _member_params(model_name, params)
-    if members is not None:
-        parts = [_cached_fit_predict(name, dataset, task, track, pairs, cache, p, memo)
-                 for name, p in members]
-        return np.mean([s for s, _ in parts], axis=0), float(sum(t for _, t in parts))
-    path = _score_cache_path(model_name, dataset, task, track, pairs, params)
-    if memo is not None and path in memo:
-        return memo[path]
-    if cache and path.is_file():
-        with np.load(path) as f:
-            return f["scores"], float(f["seconds"])
-    scores, seconds = fit_predict(model_name, dataset, task, track, pairs, params)
-    if memo is not None:
-        memo[path] = (scores, seconds)
-    if cache:
-        def write(tmp: Path) -> None:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, scores=scores, seconds=seconds)
-
-        atomic_write(path, write)
-    return scores, seconds
-
-
-def model_seeds(model_name: str, seeds: int) -> list[int]:
-    """The seeds a model runs with: ``0 .. seeds-1`` when it declares ``random_state``
-    (its estimator's seed; the out-of-fold features use fixed, seed-free grouped folds),
-    else ``[0]`` — a deterministic model runs once."""
-    seeds = check_int(seeds, "seeds")
-    return list(range(seeds)) if "random_state" in model_registry.get(model_name
-                                                                      ).get_params() else [0]
 
 
 def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFrame,
@@ -288,13 +80,14 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
                 "note": f"cannot run zero-shot: {model_registry.zero_shot_note(model_name)}"}
     from pqstats.evaluation import auroc_by_group, bootstrap_ci
 
+    model = model_registry.get(model_name)  # the one resolution of the name in this cell
     test = pairs[pairs["split"] == "test"]
-    chosen = model_seeds(model_name, seeds)
+    chosen = model_seeds(model, seeds)
     per_gene, auprc, seconds = [], [], 0.0
     for seed in chosen:
         params = {"random_state": seed} if len(chosen) > 1 else None
-        scores, sec = _cached_fit_predict(model_name, dataset, task, track, pairs, cache,
-                                          params, memo)
+        scores, sec = cached_fit_predict(model_name, dataset, task, track, pairs, cache,
+                                         params, memo, model=model)
         if keep is not None and seed == chosen[0]:
             keep[(dataset, task, track, model_name)] = scores
         per_gene.append(auroc_by_group(test, scores))
@@ -311,15 +104,19 @@ def _cell(model_name: str, dataset: str, task: str, track: str, pairs: pd.DataFr
             "seconds": round(seconds, 3), "note": ""}
 
 
-def _refuse_unlabelled(datasets: Sequence[str]) -> None:
-    """Stop before any fit when a screen has no labels to score (a genes-only import)."""
-    from pqstats.screens import UnlabelledScreenError, get_screen
+def _labelled_screens(datasets: Sequence[str | Screen]) -> list[str]:
+    """Each screen resolved once (:func:`pqstats.screens.get_screen`), duplicates dropped,
+    as registered names; stops before any fit when a screen has no labels to score (a
+    genes-only import)."""
+    from pqstats.screens import UnlabelledScreenError
     from pqstats.screens.registry import unlabelled_message
 
-    for name in datasets:
-        if not get_screen(name).labelled:
+    screens = list({s.name: s for s in map(get_screen, datasets)}.values())
+    for screen in screens:
+        if not screen.labelled:
             raise UnlabelledScreenError(unlabelled_message(
-                get_screen(name), "labelled test pairs to score"))
+                screen, "labelled test pairs to score"))
+    return [s.name for s in screens]
 
 
 def _screen_cells(dataset: str, tasks: Sequence[str], tracks: Sequence[str],
@@ -416,8 +213,7 @@ def run_benchmark(
     if not datasets:
         raise ValueError("no screen selected: give at least one (`pqstats screen list`; a "
                          "run on nothing would replace the results with nothing)")
-    datasets = list(dict.fromkeys(resolve_screen(d) for d in datasets))
-    _refuse_unlabelled(datasets)
+    datasets = _labelled_screens(datasets)
     for name, allowed, kind in ((tasks, TASKS, "task"),
                                 (tracks, TRACKS, "track"),
                                 (models, tuple(model_registry.available()), "model")):
@@ -460,6 +256,135 @@ def run_benchmark(
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
+#: The learning curves of the benchmark: one per cell line and task, of this model, at
+#: these numbers of the target's training perturbations, with this many draws per size.
+CURVE_MODEL = "logistic"
+CURVE_SIZES: tuple[int | str, ...] = (0, 30, 100, 300, "all")
+CURVE_REPEATS = 2
+CURVE_TASKS: tuple[str, ...] = ("dir", "de")
+
+
+def make_benchmark(
+    out: str | os.PathLike = "results",
+    datasets: Sequence[str] | None = None,
+    tasks: Sequence[str] = TASKS,
+    tracks: Sequence[str] = TRACKS,
+    models: Sequence[str] | None = None,
+    *,
+    n_boot: int = 1000,
+    seeds: int = DEFAULT_SEEDS,
+    n_jobs: int = 1,
+    cache: bool = True,
+    oracles: bool = True,
+    curves: bool = True,
+    figures: bool = True,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Produce the whole benchmark in ``out``: what ``make benchmark`` writes to results/.
+
+    In order: every cell fitted and scored (:func:`run_benchmark`, ``benchmark.csv``);
+    the oracle headroom rows (:func:`pqstats.oracles.run_oracles`, ``oracles.csv``, never
+    benchmark rows); the best cells compared with the next best and scored in other
+    papers' protocols (:func:`pqstats.best_cells.write_best_cells`, from the kept test
+    scores, no refitting); the learning curves of each available cell line
+    (:func:`pqstats.learning_curve.learning_curve`, ``learning_curve/<line>-<task>/``);
+    then the report (:func:`pqstats.report.write_results`: ``benchmark.md`` and, with
+    ``figures``, the figures), which reads all of these.
+
+    Parameters
+    ----------
+    out : path-like
+        The results folder.
+    datasets : sequence of str, optional
+        Registered screens (default: the PerturbQA screens); see :func:`run_benchmark`.
+    tasks, tracks : sequences of str
+        The cells to run (default: both tasks, all three tracks).
+    models : sequence of str, optional
+        Registered model names (default: every registered model).
+    n_boot : int
+        Bootstrap resamples over genes (the cells, oracles and comparisons).
+    seeds : int
+        Seeds per model with a ``random_state``.
+    n_jobs : int
+        Screens fitted at once, and learning curves drawn at once, one process each (the
+        numbers are the same as with 1).
+    cache : bool
+        Reuse test scores cached for identical fits (:mod:`pqstats.fit_cache`).
+    oracles : bool
+        Write ``oracles.csv``.
+    curves : bool
+        Draw the learning curves: :data:`CURVE_MODEL` on each cell line of
+        :func:`available_cell_lines` among ``datasets``, for :data:`CURVE_TASKS` among
+        ``tasks``, at :data:`CURVE_SIZES` with :data:`CURVE_REPEATS` draws.
+    figures : bool
+        Draw the figures (False: the tables alone).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of pathlib.Path)
+        The benchmark rows (:data:`RESULT_COLUMNS`), and the files written: the report's
+        (``benchmark.csv``, ``benchmark.md``, figures), the best cells' tables, then the
+        learning curves'.
+    """
+    from pqstats._io import atomic_write_csv
+    from pqstats.best_cells import write_best_cells
+    from pqstats.report import write_results
+
+    out = Path(out)
+    scores: dict = {}
+    results = run_benchmark(datasets=datasets, tasks=tasks, models=models, tracks=tracks,
+                            n_boot=n_boot, progress=progress, cache=cache, scores_out=scores,
+                            seeds=seeds, n_jobs=n_jobs)
+    scored = results[results["note"].fillna("") == ""]
+    if oracles:  # their own file, read by the report: never benchmark rows
+        from pqstats.oracles import run_oracles
+
+        table = run_oracles(list(dict.fromkeys(scored["dataset"])),
+                            list(dict.fromkeys(scored["task"])), n_boot=n_boot)
+        if not table.empty:
+            atomic_write_csv(out / "oracles.csv", table, float_format="%.6g")
+    # from the kept scores (or the score cache): no refitting; read by the report
+    best_cells = write_best_cells(results, out, scores=scores, n_boot=n_boot)
+    curve_paths: list[Path] = []
+    if curves:
+        ran = set(results["dataset"])
+        chosen = [(line, task) for line in available_cell_lines() if line in ran
+                  for task in CURVE_TASKS if task in set(results["task"])]
+        curve_paths = _learning_curves(chosen, out, cache=cache, figures=figures,
+                                       n_jobs=n_jobs)
+    paths = write_results(results, out, figures=figures, scores=scores, progress=progress)
+    return results, paths + best_cells + curve_paths
+
+
+def _learning_curve(line: str, task: str, out: Path, cache: bool, figures: bool
+                    ) -> list[Path]:
+    """One learning curve of :func:`make_benchmark`, written to ``out/learning_curve/``."""
+    from pqstats.learning_curve import learning_curve
+    from pqstats.report import LEARNING_CURVE_DIR, write_learning_curve
+
+    curve = learning_curve(line, task, CURVE_MODEL, sizes=CURVE_SIZES, repeats=CURVE_REPEATS,
+                           cache=cache)
+    written = write_learning_curve(curve, out / LEARNING_CURVE_DIR / f"{line}-{task}",
+                                   label=f"{line} {task.upper()}, {CURVE_MODEL}",
+                                   figure=figures)
+    return list(written.values())
+
+
+def _learning_curves(cells: Sequence[tuple[str, str]], out: Path, cache: bool,
+                     figures: bool, n_jobs: int) -> list[Path]:
+    """:func:`_learning_curve` of each ``(cell line, task)``, ``n_jobs`` at a time."""
+    if n_jobs == 1 or len(cells) <= 1:
+        done = [_learning_curve(line, task, out, cache, figures) for line, task in cells]
+    else:
+        from joblib import Parallel, delayed
+
+        done = Parallel(n_jobs=min(n_jobs, len(cells)))(
+            delayed(_learning_curve)(line, task, out, cache, figures) for line, task in cells)
+    return [p for paths in done for p in paths]
+
+
 #: Ablations of the learned models: name → parameters changed from the default.
 ABLATIONS: dict[str, dict] = {
     "full model": {},
@@ -494,8 +419,6 @@ def available_cell_lines() -> list[str]:
     """The available built-in screens that read out genes, one per cell line (registry
     order): the lines of the zero-shot selection and of ``make benchmark``'s learning
     curves (Jurkat too where its files are)."""
-    from pqstats.screens import get_screen
-
     return [name for name in available_builtin_screens() if get_screen(name).readout == "genes"]
 
 
@@ -527,10 +450,10 @@ def run_ablation(
         if not chosen:
             raise ValueError(f"no {kind} selected for the ablation: give at least one "
                              "(a run on nothing would replace ablation.csv with nothing)")
-    datasets = [resolve_screen(d) for d in datasets]
-    _refuse_unlabelled(datasets)
+    datasets = _labelled_screens(datasets)
     if "full model" not in ablations:
         raise ValueError("ablations need a 'full model' entry to compare against")
+    estimator = model_registry.get(model)  # the one resolution of the model's name
     rows = []
     cells = [(d, t) for d in datasets for t in tasks]
     bar = tqdm(total=len(cells) * len(ablations), desc="ablation", disable=not progress)
@@ -538,7 +461,7 @@ def run_ablation(
         pairs = load_pairs(dataset, task)
         test = pairs[pairs["split"] == "test"]
         for name, params in ablations.items():
-            scores, seconds = fit_predict(model, dataset, task, "strict", pairs, params)
+            scores, seconds = fit_predict(estimator, dataset, task, "strict", pairs, params)
             m = evaluate(test, scores, n_boot=n_boot)
             rows.append({"dataset": dataset, "task": task, "model": model, "ablation": name,
                          "auroc": m["auroc"], "ci_low": m["ci_low"], "ci_high": m["ci_high"],
@@ -550,117 +473,3 @@ def run_ablation(
     out["delta"] = out["auroc"] - full.reindex(
         pd.MultiIndex.from_frame(out[["dataset", "task"]])).to_numpy()
     return out
-
-
-def ablation_markdown(ablation: pd.DataFrame) -> str:
-    """The ablation as a table: rows = ablations, columns = dataset/task, cells = delta."""
-    wide = ablation.pivot_table(index="ablation", columns=["dataset", "task"], values="delta",
-                                sort=False)
-    cols = [f"{d} {t.upper()}" for d, t in wide.columns]
-    lines = [f"# Ablation ({ablation['model'].iloc[0]}, strict track)", "",
-             "Change in per-gene AUROC on the test split when a part is removed "
-             "(negative = that part helps). Full-model AUROC in the first row.", "",
-             "| ablation | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
-    full = ablation[ablation["ablation"] == "full model"].pivot_table(
-        index="ablation", columns=["dataset", "task"], values="auroc", sort=False)
-    lines.append("| full model (AUROC) | " + " | ".join(
-        f"{full.iloc[0][c]:.3f}" for c in wide.columns) + " |")
-    for name, row in wide.iterrows():
-        if name != "full model":
-            lines.append(f"| {name} | " + " | ".join(f"{row[c]:+.3f}" for c in wide.columns)
-                         + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _fmt(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.3f}"
-
-
-def _sd(row) -> str:
-    """`` ±sd`` over seeds of a seeded row, else ""."""
-    n = getattr(row, "n_seeds", np.nan)
-    if pd.isna(n) or n <= 1 or pd.isna(getattr(row, "auroc_sd", np.nan)):
-        return ""
-    return f" ±{row.auroc_sd:.3f}"
-
-
-def _ci(row) -> str:
-    """``[low, high]`` of a result row, or "" when it has no interval."""
-    if pd.isna(row.ci_low) or pd.isna(row.ci_high):
-        return ""
-    return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
-
-
-#: The mark of a best cell that differs significantly from the next-best model.
-SIGNIFICANCE_MARK = "†"
-
-
-def results_markdown(results: pd.DataFrame, knowledge_note: str | None = None,
-                     marks: set | None = None, mark_note: str = "") -> str:
-    """Markdown tables: per task, paper rows then ours, one column per dataset.
-
-    ``marks`` holds ``(dataset, task, track, model)`` cells to mark with
-    :data:`SIGNIFICANCE_MARK`; ``mark_note`` (the footnote explaining the mark) follows
-    each table that has a marked cell.
-    """
-    marks = marks or set()
-    lines = ["# pqstats benchmark", "",
-             "Per-gene AUROC on the test split (mean over genes with both classes; a "
-             "seeded model's cell is the mean over its seeds, ± the standard deviation over "
-             "seeds; in brackets the 95% bootstrap interval over genes of the seed-mean "
-             "per-gene AUROC). Paper rows: Wu et al. 2025, Table 1.", ""]
-    if knowledge_note:
-        lines += [knowledge_note, ""]
-    ok = results[results["note"].fillna("") == ""]
-    # the paper's screens always (its rows fill them), then any other screen scored here
-    columns = [s.name for s in builtin_screens()]
-    columns += [d for d in dict.fromkeys(results["dataset"]) if d not in columns]
-    for task in TASKS:
-        sub = ok[ok["task"] == task]
-        if sub.empty:
-            continue
-        lines += [f"## {task.upper()}", "",
-                  "| method | track | " + " | ".join(columns) + " |",
-                  "|---|---|" + "---|" * len(columns)]
-        for (method, t), values in PAPER_TABLE.items():
-            if t == task:
-                lines.append(f"| {method} (paper) | – | "
-                             + " | ".join(_fmt(values.get(d)) for d in columns) + " |")
-        if task == "de":
-            lines.append(f"| CORE-Voting (2026) | – | mean over the four cell lines: "
-                         f"{CORE_VOTING_DE_MEAN:.3f} |" + " |" * (len(columns) - 1))
-        marked = False
-        for (model, track), grp in sub.groupby(["model", "track"], sort=False):
-            by_ds = grp.set_index("dataset")
-            cells = []
-            for d in columns:
-                if d in by_ds.index:
-                    r = by_ds.loc[d]
-                    mark = SIGNIFICANCE_MARK if (d, task, track, model) in marks else ""
-                    marked = marked or bool(mark)
-                    cells.append(f"{r.auroc:.3f}{mark}{_sd(r)} {_ci(r)}".rstrip())
-                else:
-                    cells.append("–")
-            lines.append(f"| {model} | {track} | " + " | ".join(cells) + " |")
-        lines.append("")
-        if marked and mark_note:
-            lines += [f"{SIGNIFICANCE_MARK} {mark_note}", ""]
-    missing = results[results["note"].fillna("").str.startswith("unavailable")]
-    if not missing.empty:
-        lines += ["## Unavailable here", ""]
-        for (d, t), grp in missing.groupby(["dataset", "task"]):
-            lines.append(f"* {d} {t}: {grp['note'].iloc[0]}")
-        lines.append("")
-    lines += ["## All cells", "",
-              "| dataset | task | track | model | AUROC | 95% CI | sd over seeds (seeds) | "
-              "AUPRC | genes | seconds |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in ok.itertuples():
-        seeds = getattr(r, "n_seeds", np.nan)
-        spread = ("–" if pd.isna(seeds) else
-                  f"{getattr(r, 'auroc_sd', 0.0):.4f} ({int(seeds)})")
-        lines.append(f"| {r.dataset} | {r.task} | {r.track} | {r.model} | {r.auroc:.3f} | "
-                     f"{_ci(r) or '–'} | {spread} | {_fmt(r.auprc)} | "
-                     f"{'–' if pd.isna(r.n_genes) else int(r.n_genes)} | "
-                     f"{'–' if pd.isna(r.seconds) else f'{r.seconds:.2f}'} |")
-    return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 
 Two tables, both computed from the test scores the benchmark run already holds
 (``run_benchmark(scores_out=...)``, the first seed of each cell) or else from the
-benchmark's score cache (:func:`pqstats.benchmark.cached_scores`). Nothing is refitted:
+benchmark's score cache (:func:`pqstats.fit_cache.cached_scores`). Nothing is refitted:
 a cell whose scores are neither kept nor cached gets a row with the reason in ``note``.
 
 * :func:`compare_best` — for each (dataset, task, track), the best model against the
@@ -87,7 +87,7 @@ class _Scores:
         key = (dataset, task, track, model)
         if key in self.kept:
             return np.asarray(self.kept[key], dtype=float)
-        from pqstats.benchmark import cached_scores
+        from pqstats.fit_cache import cached_scores
 
         self.test(dataset, task)
         return cached_scores(model, dataset, task, track, self.pairs[(dataset, task)])

@@ -26,8 +26,11 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from pqstats._checks import check_fraction, check_int
+from pqstats._choices import TRACKS  # the tracks of the benchmark, most to least own labels
 
 __all__ = [
+    "TRACKS",
+    "RESULT_COLUMNS",
     "PredictionError",
     "auroc_by_group",
     "auprc_by_group",
@@ -50,6 +53,12 @@ __all__ = [
     "grouped_folds",
     "cross_validate",
     "grid_search",
+]
+
+#: Columns of a benchmark result table (``benchmark.csv``): one row per cell.
+RESULT_COLUMNS = [
+    "dataset", "task", "track", "model", "auroc", "auroc_sd", "ci_low", "ci_high", "auprc",
+    "n_genes", "n_seeds", "seconds", "note",
 ]
 
 

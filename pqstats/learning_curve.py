@@ -11,18 +11,15 @@ strict track (the same fits, through the same cache). Test labels reach only the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pqstats._io import atomic_write
-from pqstats.benchmark import _cached_fit_predict
 from pqstats.evaluation import evaluate
+from pqstats.fit_cache import cached_fit_predict
 from pqstats.screens import load_pairs, resolve_screen
 
-__all__ = ["CURVE_COLUMNS", "parse_sizes", "learning_curve", "size_reaching",
-           "plot_learning_curve", "write_learning_curve"]
+__all__ = ["CURVE_COLUMNS", "parse_sizes", "learning_curve", "size_reaching"]
 
 CURVE_COLUMNS = ["size", "repeat", "track", "auroc", "ci_low", "ci_high"]
 
@@ -102,10 +99,12 @@ def learning_curve(dataset: str, task: str, model: str = "logistic",
         raise ValueError(f"model {model!r} cannot run zero-shot "
                          f"({model_registry.zero_shot_note(model)}): drop size 0 or choose "
                          "logistic, xgboost or knn_retrieval")
+    estimator = model_registry.get(model)  # the one resolution of the model's name
     rows = []
 
     def score(track: str, subset: pd.DataFrame, size, repeat: int) -> None:
-        scores, _ = _cached_fit_predict(model, dataset, task, track, subset, cache)
+        scores, _ = cached_fit_predict(model, dataset, task, track, subset, cache,
+                                       model=estimator)
         m = evaluate(test, scores, n_boot=n_boot)
         rows.append({"size": str(size), "repeat": repeat, "track": track,
                      **{k: m[k] for k in ("auroc", "ci_low", "ci_high")}})
@@ -141,66 +140,3 @@ def size_reaching(curve: pd.DataFrame, fraction: float = 0.9) -> str | None:
         if means[size] >= goal:
             return size
     return None
-
-
-def plot_learning_curve(curves: dict[str, pd.DataFrame], path: str | Path, title: str = ""
-                        ) -> Path:
-    """One panel per curve (``label → curve``): AUROC by size, strict and transfer means
-    over repeats with their spread, the zero-shot point at 0."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    n = max(len(curves), 1)
-    ncols = min(n, 3)  # rows of three panels
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows),
-                             squeeze=False, sharey=True)
-    for ax in axes.flat[len(curves):]:
-        ax.set_visible(False)
-    colours = {"strict": "#4c72b0", "transfer": "#dd8452", "zero-shot": "#55a868"}
-    for ax, (label, curve) in zip(axes.flat, curves.items(), strict=False):
-        sizes = [s for s in dict.fromkeys(curve["size"].astype(str))]
-        n_all = None
-        xs = {s: (int(s) if s != "all" else None) for s in sizes}
-        finite = [v for v in xs.values() if v is not None]
-        n_all = max(finite + [1]) * 3
-        xs = {s: (v if v is not None else n_all) for s, v in xs.items()}
-        for track in ("strict", "transfer"):
-            part = curve[curve["track"].isin([track] + (["zero-shot"] if track == "transfer"
-                                                         else []))]
-            g = part.groupby(part["size"].astype(str), sort=False)["auroc"]
-            mean, sd = g.mean(), g.std().fillna(0.0)
-            x = [xs[s] for s in mean.index]
-            ax.errorbar(x, mean.to_numpy(), yerr=sd.to_numpy(), marker="o", ms=4, capsize=2,
-                        color=colours[track], label=track)
-        zs = curve[curve["track"] == "zero-shot"]
-        if not zs.empty:
-            ax.plot([0], [zs["auroc"].iloc[0]], marker="*", ms=11, color=colours["zero-shot"],
-                    ls="none", label="zero-shot")
-        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xscale("symlog", linthresh=10)
-        ax.set_xticks(list(xs.values()), [s for s in xs], fontsize=7)
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("target training perturbations")
-    for row in axes:
-        row[0].set_ylabel("per-gene AUROC (test)")
-    axes[0][0].legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    plt.close(fig)
-    return path
-
-
-def write_learning_curve(curve: pd.DataFrame, out: str | Path, label: str = "") -> dict:
-    """Write ``out/learning_curve.csv`` and ``out/learning_curve.png``; returns their paths."""
-    out = Path(out)
-    csv = out / "learning_curve.csv"
-    atomic_write(csv, lambda tmp: curve[CURVE_COLUMNS].to_csv(tmp, index=False))
-    png = plot_learning_curve({label or "learning curve": curve}, out / "learning_curve.png")
-    return {"csv": csv, "figure": png}

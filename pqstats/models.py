@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = [
     "PairClassifier",
     "CalibratedModel",
+    "for_cell",
     "PriorModel",
     "RandomModel",
     "GeneFrequencyModel",
@@ -240,8 +241,20 @@ def get_for(name: str, dataset: str, task: str, track: str = "strict",
     """
     from pqstats.screens import resolve_screen
 
-    model = get(name, **params)
-    dataset = resolve_screen(dataset)
+    return for_cell(get(name, **params), resolve_screen(dataset), task, track, calibrate)
+
+
+def for_cell(model: PairClassifier, dataset: str, task: str, track: str = "strict",
+             calibrate: bool = False) -> PairClassifier:
+    """A copy of ``model`` set up for one benchmark cell.
+
+    Sets whichever of ``dataset`` (a registered screen's name, as registered), ``task``
+    and ``track`` the model declares as parameters; ``model`` itself is left as it was.
+    With ``calibrate`` the copy comes wrapped in :class:`CalibratedModel`.
+    """
+    from sklearn.base import clone
+
+    model = clone(model)
     context = {k: v for k, v in (("dataset", dataset), ("task", task), ("track", track))
                if k in model.get_params()}
     model = model.set_params(**context) if context else model

@@ -38,6 +38,7 @@ from pqstats.knowledge.symbols import (
     resolve_gene_names,
 )
 from pqstats.screens import (
+    Screen,
     UnlabelledScreenError,
     get_screen,
     load_pairs,
@@ -113,7 +114,7 @@ def resolve_perturbation(kg, gene: str, screened: Iterable[str] = ()) -> str:
     return resolve_perturbations(kg, [gene], screened)[0]
 
 
-def default_track(cell_line: str, track: str | None = None) -> str:
+def default_track(cell_line: str | Screen, track: str | None = None) -> str:
     """The track to score ``cell_line`` on: ``track``, or the default for the screen.
 
     A screen with labels defaults to ``strict``; a screen that has only readout genes
@@ -197,14 +198,15 @@ def readout_genes(cell_line: str) -> list[str]:
     return _measured_genes(resolve_screen(cell_line, readout="genes"))
 
 
-def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str | None = None,
-                 cache: bool = True, verbose: bool = False, calibrate: bool = False
+def screen_model(cell_line: str | Screen, task: str, model: str = "xgboost",
+                 track: str | None = None, cache: bool = True, verbose: bool = False,
+                 calibrate: bool = False
                  ) -> model_registry.PairClassifier:
     """The benchmark model for one cell line and task, fitted on its full training split.
 
     Parameters
     ----------
-    cell_line : str
+    cell_line : str or Screen
         A registered screen (any readout: ``k562_set`` models programmes).
     task : {"de", "dir"}
     model : str
@@ -230,11 +232,12 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str |
 
     from pqstats._fetch import data_dir
     from pqstats._io import atomic_write
-    from pqstats.benchmark import fit_cache_key
+    from pqstats.fit_cache import fit_cache_key
 
-    dataset = resolve_screen(cell_line)
-    track = default_track(dataset, track)
-    if get_screen(dataset).labelled:
+    screen = get_screen(cell_line)  # the one resolution of the name
+    dataset = screen.name
+    track = default_track(screen, track)
+    if screen.labelled:
         pairs = load_pairs(dataset, task)
         train = pairs.loc[pairs["split"] == "train", ["pert", "gene", "label"]]
     else:
@@ -242,7 +245,8 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str |
                               "label": pd.Series(dtype="int8")})
     if track == "zero-shot":  # no label of the screen: the model learns from other screens
         train = train.iloc[:0]
-    estimator = model_registry.get_for(model, dataset, task, track, calibrate=calibrate)
+    estimator = model_registry.for_cell(model_registry.get(model), dataset, task, track,
+                                        calibrate=calibrate)
     params = estimator.get_params(deep=False) if calibrate else estimator.get_params()
     if calibrate:  # the wrapper's settings and the wrapped model's parameters
         params = {**{k: v for k, v in params.items() if k != "estimator"},
@@ -442,8 +446,9 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     """
     from pqstats.features.pairs import load_graph
 
-    cell_line = resolve_screen(cell_line, readout="genes")
-    track = default_track(cell_line, track)
+    screen = get_screen(cell_line, readout="genes")  # the one resolution of the name
+    cell_line = screen.name
+    track = default_track(screen, track)
     screened = screen_perturbations(cell_line)  # an unavailable screen stops here
     kg = load_graph()
     symbol = resolve_perturbation(kg, pert, screened)
@@ -455,8 +460,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
             raise ValueError("no genes to score: give at least one readout gene")
         genes = list(dict.fromkeys(resolve_readout_genes(cell_line, genes, kg)))
     pairs = pd.DataFrame({"pert": symbol, "gene": genes})
-    de_model = screen_model(cell_line, "de", model, track, verbose=verbose)
-    dir_model = screen_model(cell_line, "dir", model, track, verbose=verbose)
+    de_model = screen_model(screen, "de", model, track, verbose=verbose)
+    dir_model = screen_model(screen, "dir", model, track, verbose=verbose)
     seen = de_model.train_pairs_
     base_rate = _rate_source(de_model, seen).groupby("gene")["label"].mean()
     out = pd.DataFrame({

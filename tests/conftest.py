@@ -33,17 +33,20 @@ def toy_pairs() -> pd.DataFrame:
 @pytest.fixture
 def counted_fits(tmp_path, monkeypatch) -> list:
     """Benchmark fits recorded (model names) in a fresh score cache under ``tmp_path``."""
-    import pqstats.benchmark as bm
+    import pqstats.fit_cache as fc
+    from pqstats.models import _REGISTRY
 
     monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "data"))
     calls: list = []
-    real = bm.fit_predict
+    real = fc.fit_predict
+    names = {entry.factory: name for name, entry in _REGISTRY.items()}
 
     def counting(*args, **kwargs):
-        calls.append(args[0])
+        model = args[0]
+        calls.append(model if isinstance(model, str) else names[type(model)])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bm, "fit_predict", counting)
+    monkeypatch.setattr(fc, "fit_predict", counting)
     return calls
 
 

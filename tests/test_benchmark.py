@@ -241,3 +241,39 @@ def _benchmark(n_boot):
 
     return run_benchmark(datasets=["k562_set"], tasks=["dir"], models=["prior"],
                          n_boot=n_boot, progress=False)
+
+
+@pytest.mark.integration
+def test_make_benchmark_writes_the_whole_benchmark_in_one_call(tmp_path, monkeypatch):
+    """Fits, oracles, best cells, the learning curves and the report, each equal to the
+    step run on its own (a small curve: knn_retrieval at sizes 0 and all)."""
+    import pqstats.benchmark as bm
+    from pqstats.learning_curve import learning_curve
+
+    monkeypatch.setattr(bm, "CURVE_MODEL", "knn_retrieval")
+    monkeypatch.setattr(bm, "CURVE_SIZES", (0, "all"))
+    kw = dict(datasets=["hepg2"], tasks=["dir"], models=["gene_frequency", "knn_retrieval"],
+              tracks=["strict"], n_boot=50)
+    results, paths = bm.make_benchmark(tmp_path, **kw, figures=False, progress=False)
+    curve_csv = tmp_path / "learning_curve" / "hepg2-dir" / "learning_curve.csv"
+    assert {p.relative_to(tmp_path).as_posix() for p in paths} == {
+        "benchmark.csv", "benchmark.md", "comparisons.csv", "protocols.csv",
+        "learning_curve/hepg2-dir/learning_curve.csv"}
+    assert (tmp_path / "oracles.csv").is_file() and curve_csv in paths
+    assert not (tmp_path / "figures").exists()  # figures=False draws nothing
+    pd.testing.assert_frame_equal(results.drop(columns="seconds"),
+                                  run_benchmark(**kw, progress=False).drop(columns="seconds"))
+    expected = learning_curve("hepg2", "dir", "knn_retrieval", sizes=[0, "all"])
+    pd.testing.assert_frame_equal(pd.read_csv(curve_csv, dtype={"size": str}), expected,
+                                  check_exact=False, rtol=1e-9)
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "Learning curves" in md and "| hepg2-dir |" in md
+    assert "## Best vs next best" in md and "## Oracle headroom" in md
+    # without curves: no learning-curve folder, and `pqstats benchmark` is this function
+    out = tmp_path / "cli"
+    assert main(["benchmark", "--datasets", "hepg2", "--tasks", "dir", "--models",
+                 "gene_frequency,knn_retrieval", "--n-boot", "50", "--no-figures",
+                 "--out", str(out)]) == 0
+    assert not (out / "learning_curve").exists()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "benchmark.csv").drop(columns="seconds"),
+                                  pd.read_csv(tmp_path / "benchmark.csv").drop(columns="seconds"))

@@ -8,16 +8,17 @@ import pandas as pd
 import pytest
 
 from pqstats import benchmark as bm
+from pqstats import fit_cache
 from pqstats.evaluation import auroc_by_group, bootstrap_ci
 
 
 def test_seeded_and_deterministic_models():
-    assert bm.model_seeds("xgboost", 5) == [0, 1, 2, 3, 4]
-    assert bm.model_seeds("random", 3) == [0, 1, 2]
+    assert fit_cache.model_seeds("xgboost", 5) == [0, 1, 2, 3, 4]
+    assert fit_cache.model_seeds("random", 3) == [0, 1, 2]
     for name in ("prior", "gene_frequency", "knn_retrieval", "logistic"):
-        assert bm.model_seeds(name, 5) == [0]
+        assert fit_cache.model_seeds(name, 5) == [0]
     with pytest.raises(ValueError, match="seeds"):
-        bm.model_seeds("xgboost", 0)
+        fit_cache.model_seeds("xgboost", 0)
 
 
 @pytest.mark.integration
@@ -34,7 +35,7 @@ def test_cells_are_seed_means_with_their_sd(counted_fits):
     # the random model's cell by hand: mean and sd over its 4 seeds
     pairs = bm.load_pairs("k562", "dir")
     test = pairs[pairs.split == "test"]
-    per_gene = [auroc_by_group(test, bm.fit_predict("random", "k562", "dir", "strict", pairs,
+    per_gene = [auroc_by_group(test, fit_cache.fit_predict("random", "k562", "dir", "strict", pairs,
                                                     {"random_state": s})[0])
                 for s in range(4)]
     means = [g.mean() for g in per_gene]

@@ -221,7 +221,7 @@ def test_zero_shot_calibration_holds_out_each_source_line():
 
 
 def test_reliability_figure_is_written(tmp_path):
-    from pqstats.calibration_figure import plot_reliability
+    from pqstats.report.figures import plot_reliability
 
     rng = np.random.default_rng(4)
     p = rng.random(600)

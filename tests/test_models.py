@@ -88,7 +88,7 @@ def test_poisoned_test_labels_do_not_move_scores(name, task, monkeypatch):
     """Every test label of the screen flipped, the other task's too (XGBoost's strict
     features read the screen's other task's training rows): the scores do not move."""
     import pqstats.screens as screens
-    from pqstats.benchmark import fit_predict
+    from pqstats.fit_cache import fit_predict
 
     def poison(df):
         return df.assign(label=np.where(df.split == "test", 1 - df.label, df.label))

@@ -11,10 +11,10 @@ import pytest
 
 from pqstats import cli
 from pqstats._settings import DATA_ENV
-from pqstats.benchmark import fit_predict
 from pqstats.explain import explain, knowledge_paths, similar_training_knockdowns
 from pqstats.features.pairs import load_graph
 from pqstats.features.profiles import canonical_symbols
+from pqstats.fit_cache import fit_predict
 from pqstats.knowledge.symbols import (
     AmbiguousGeneError,
     UnmeasuredGeneError,

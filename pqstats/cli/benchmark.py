@@ -31,34 +31,15 @@ def add_models(sub) -> None:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from pqstats.benchmark import run_benchmark
-    from pqstats.report import write_results
+    from pqstats.benchmark import make_benchmark
 
     if args.ablation:
         return _ablation(args)
-
-    scores: dict = {}
-    results = run_benchmark(datasets=args.datasets, tasks=args.tasks, models=args.models,
-                            tracks=args.track, n_boot=args.n_boot, progress=not args.json,
-                            cache=not args.no_cache, scores_out=scores, seeds=args.seeds,
-                            n_jobs=args.n_jobs)
-    if not args.no_oracles:  # their own file, read by the report: never benchmark rows
-        from pathlib import Path
-
-        from pqstats._io import atomic_write_csv
-        from pqstats.oracles import run_oracles
-
-        scored = results[results["note"].fillna("") == ""]
-        oracles = run_oracles(list(dict.fromkeys(scored["dataset"])),
-                              list(dict.fromkeys(scored["task"])), n_boot=args.n_boot)
-        if not oracles.empty:
-            atomic_write_csv(Path(args.out) / "oracles.csv", oracles, float_format="%.6g")
-    from pqstats.best_cells import write_best_cells
-
-    # from the kept scores (or the score cache): no refitting; read by the report
-    best_cells = write_best_cells(results, args.out, scores=scores, n_boot=args.n_boot)
-    paths = write_results(results, args.out, figures=not args.no_figures, scores=scores,
-                          progress=not args.json) + best_cells
+    results, paths = make_benchmark(
+        args.out, datasets=args.datasets, tasks=args.tasks, tracks=args.track,
+        models=args.models, n_boot=args.n_boot, seeds=args.seeds, n_jobs=args.n_jobs,
+        cache=not args.no_cache, oracles=not args.no_oracles, curves=args.curves,
+        figures=not args.no_figures, progress=not args.json)
     if args.json:
         print(results.to_json(orient="records"))
     else:
@@ -94,7 +75,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     results["model"] = results["model"].fillna("")
     paths = write_report(results, args.out, roc=not args.no_roc, progress=not args.json)
     # in a checkout of pqstats, the README's results table follows the results
-    from pqstats.readme_table import refresh_readme
+    from pqstats.report.readme import refresh_readme
 
     paths += [p for p in [refresh_readme(args.out, results)] if p]
     if args.json:
@@ -163,6 +144,9 @@ def add_benchmark(sub) -> None:
                    help="screens run at once, one process each (same results as 1)")
     p.add_argument("--no-oracles", action="store_true",
                    help="skip the oracle headroom rows (oracles.csv)")
+    p.add_argument("--curves", action="store_true",
+                   help="also draw the learning curves of each available cell line "
+                        "(learning_curve/ in the output folder; `make benchmark` does)")
     p.add_argument("--ablation", action="store_true",
                    help="instead: remove each feature group from one model (default logistic; "
                         "--models picks it) and write ablation.csv / ablation.md")
@@ -170,7 +154,8 @@ def add_benchmark(sub) -> None:
 
 
 def _cmd_learning_curve(args: argparse.Namespace) -> int:
-    from pqstats.learning_curve import learning_curve, size_reaching, write_learning_curve
+    from pqstats.learning_curve import learning_curve, size_reaching
+    from pqstats.report import write_learning_curve
     from pqstats.screens import resolve_screen
 
     dataset = resolve_screen(args.dataset)

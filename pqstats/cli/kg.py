@@ -45,7 +45,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_stats(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from pqstats.knowledge.coverage import coverage_table, symbol_coverage_table
+    from pqstats.screens.coverage import coverage_table, symbol_coverage_table
 
     kg, seconds = _build(args)
     summary = kg.summary()

@@ -11,7 +11,6 @@ Layers (each imports only those before it):
 * :mod:`~pqstats.knowledge.genesets` — :func:`gene_sets` libraries;
 * :mod:`~pqstats.knowledge.graph` — :class:`KnowledgeGraph` and
   :func:`build_knowledge_graph`;
-* :mod:`~pqstats.knowledge.coverage` — coverage of the PerturbQA datasets.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from pqstats._lazy import lazy_exports
 # each name is imported from its module on first use (PEP 562)
 __getattr__, __dir__ = lazy_exports(__name__, {
     "pqstats.knowledge._parse": ("KnowledgeFormatError",),
-    "pqstats.knowledge.coverage": ("coverage_table", "symbol_coverage_table",),
     "pqstats.knowledge.genesets": ("LIBRARIES", "gene_sets", "library_sets",),
     "pqstats.knowledge.go": ("GoDag", "go_annotations", "load_go",),
     "pqstats.knowledge.graph": ("DEFAULT_GRAPH_SOURCES", "EDGE_TYPES", "EXCLUDE_ENV",
@@ -74,6 +72,4 @@ __all__ = [
     "excluded_sources",
     "files_read_by",
     "EDGE_TYPES",
-    "coverage_table",
-    "symbol_coverage_table",
 ]

@@ -11,6 +11,8 @@ Every module asks this registry; none lists screen names.
 * :mod:`~pqstats.screens.perturbqa` — the PerturbQA files (sha256, fetch) and screens;
 * :mod:`~pqstats.screens.tables` — the pair-table format and its validation;
 * :mod:`~pqstats.screens.load` — :func:`load_de`, :func:`load_dir` for any screen;
+* :mod:`~pqstats.screens.coverage` — how much of a screen's genes the knowledge graph
+  covers;
 * :mod:`~pqstats.screens.imports` — :func:`import_screen`: a lab's own screen (pair
   labels, per-perturbation DE statistics, an h5ad of cells, or only a list of readout
   genes) becomes a registered one.

@@ -304,7 +304,7 @@ def run_summer(client: LLMClient, dataset: str = "k562", task: str = "de", n_pai
     Returns
     -------
     (dict, pandas.DataFrame)
-        A row of the benchmark table (:data:`pqstats.benchmark.RESULT_COLUMNS`, plus
+        A row of the benchmark table (:data:`pqstats.evaluation.RESULT_COLUMNS`, plus
         ``pooled_auroc``, ``n_pairs``, ``abstention_rate``, ``fallback_pairs``,
         ``faults``) and the scored pairs.
 
@@ -445,7 +445,7 @@ def write_summer(rows: list[dict], gse_summary: pd.DataFrame | None = None,
     (dataset, task, track, model) — or (kind, method) for GSE — is replaced.
     """
     from pqstats._io import atomic_write_csv, atomic_write_text, markdown_table
-    from pqstats.benchmark import RESULT_COLUMNS
+    from pqstats.evaluation import RESULT_COLUMNS
 
     out = Path(out)
     paths = []

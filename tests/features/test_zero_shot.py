@@ -10,11 +10,12 @@ import pytest
 
 import pqstats.screens.load as screen_load
 from pqstats import models
-from pqstats.benchmark import fit_predict, run_benchmark
+from pqstats.benchmark import run_benchmark
 from pqstats.cli import main
 from pqstats.evaluation import evaluate
 from pqstats.features import clear_memos, zero_shot
 from pqstats.features.profiles import canonical_symbols
+from pqstats.fit_cache import fit_predict
 from pqstats.knowledge.graph import default_graph
 from pqstats.learning_curve import CURVE_COLUMNS, learning_curve, parse_sizes, size_reaching
 from pqstats.screens import load_pairs

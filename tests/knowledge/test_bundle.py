@@ -142,7 +142,7 @@ def test_warm_build_is_fast(kg):
 
 
 def test_perturbqa_coverage_floor(kg):
-    from pqstats.knowledge.coverage import coverage_table, symbol_coverage_table
+    from pqstats.screens.coverage import coverage_table, symbol_coverage_table
 
     cov = coverage_table(kg)
     assert not cov.empty, "no PerturbQA dataset available: set PQSTATS_MIRROR"

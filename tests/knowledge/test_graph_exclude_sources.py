@@ -95,7 +95,7 @@ def test_benchmark_cache_keeps_runs_with_and_without_corum_apart(counted_fits, m
 @pytest.mark.integration
 def test_models_read_your_own_knowledge_files(tmp_path, monkeypatch):
     """PQSTATS_KNOWLEDGE_DIR: the default graph (hence every model) reads your folder."""
-    from pqstats.benchmark import _knowledge_key
+    from pqstats.fit_cache import _knowledge_key
     from pqstats.knowledge import KNOWLEDGE_DIR_ENV, SOURCES, fetch_source
 
     monkeypatch.delenv(EXCLUDE_ENV, raising=False)

@@ -9,9 +9,8 @@ import pytest
 from scipy.stats import wilcoxon
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
-import pqstats.benchmark as bm
+import pqstats.fit_cache as fc
 import pqstats.screens
-from pqstats.benchmark import RESULT_COLUMNS, SIGNIFICANCE_MARK
 from pqstats.best_cells import (
     COMPARISON_COLUMNS,
     PROTOCOL_COLUMNS,
@@ -20,8 +19,9 @@ from pqstats.best_cells import (
     write_best_cells,
 )
 from pqstats.cli import main
-from pqstats.evaluation import auroc_by_group
-from pqstats.report import write_report
+from pqstats.evaluation import RESULT_COLUMNS, auroc_by_group
+from pqstats.models import get
+from pqstats.report import SIGNIFICANCE_MARK, write_report
 
 TOL = 1e-9
 
@@ -50,7 +50,7 @@ def screen(monkeypatch, tmp_path):
     def no_fit(*args, **kwargs):
         raise AssertionError("the report refitted a model")
 
-    monkeypatch.setattr(bm, "fit_predict", no_fit)
+    monkeypatch.setattr(fc, "fit_predict", no_fit)
     return tables
 
 
@@ -224,7 +224,8 @@ def test_missing_scores_are_read_from_the_cache_never_refitted(screen, tmp_path)
     results = _results(kept)
     # the next best's DE scores are in the score cache, not kept
     cached = kept.pop(("k562", "de", "strict", "logistic"))
-    path = bm._score_cache_path("logistic", "k562", "de", "strict", screen["de"])
+    path = fc._score_cache_path("logistic", get("logistic"), "k562", "de", "strict",
+                                screen["de"])
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, scores=cached, seconds=1.0)
     # the next best's Dir scores are neither kept nor cached: a note, no fit

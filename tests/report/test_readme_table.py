@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pqstats.benchmark import PAPER_TABLE
-from pqstats.readme_table import END, START, refresh_readme, results_table, update_readme
+from pqstats.report.readme import END, START, refresh_readme, results_table, update_readme
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

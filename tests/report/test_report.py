@@ -154,7 +154,7 @@ def test_report_is_idempotent_and_atomic(tmp_path):
 
 
 def test_failed_figure_leaves_the_previous_file(tmp_path, monkeypatch):
-    import pqstats.report as report
+    import pqstats.report.figures as figures
 
     results = _results()
     write_report(results, tmp_path, roc=False)
@@ -165,9 +165,9 @@ def test_failed_figure_leaves_the_previous_file(tmp_path, monkeypatch):
         def write(tmp):
             tmp.write_bytes(b"half a png")
             raise OSError("disk full")
-        return report.atomic_write(path, write)
+        return figures.atomic_write(path, write)
 
-    monkeypatch.setattr(report, "_save", broken)
+    monkeypatch.setattr(figures, "_save", broken)
     with pytest.raises(OSError, match="disk full"):
         write_report(results.assign(auroc=results.auroc - 0.01), tmp_path, roc=False)
     assert main_png.read_bytes() == before

@@ -352,12 +352,12 @@ def test_hepg2_import_scores_like_the_builtin(hepg2_import, model):
     The built-in's scores come through the benchmark's score cache (filled by `make
     benchmark`, else computed here); the import's are fitted afresh.
     """
-    from pqstats.benchmark import _cached_fit_predict, fit_predict
+    from pqstats.fit_cache import cached_fit_predict, fit_predict
 
     for task, builtin in (("de", load_de("hepg2")), ("dir", load_dir("hepg2"))):
         ours, _ = fit_predict(model, "my_hepg2", task, "strict",
                               load_de("my_hepg2") if task == "de" else load_dir("my_hepg2"))
-        ref, _ = _cached_fit_predict(model, "hepg2", task, "strict", builtin, cache=True)
+        ref, _ = cached_fit_predict(model, "hepg2", task, "strict", builtin, cache=True)
         np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9)
 
 

@@ -134,7 +134,7 @@ def test_a_pairs_score_does_not_depend_on_the_other_pairs(k562):
 
 
 def test_write_summer_keeps_other_models_rows(tmp_path):
-    from pqstats.benchmark import RESULT_COLUMNS
+    from pqstats.evaluation import RESULT_COLUMNS
 
     def row(model, auroc):
         return {"dataset": "k562", "task": "de", "track": "strict", "model": model,

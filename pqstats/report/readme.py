@@ -52,7 +52,7 @@ def _best(scored: pd.DataFrame, screen: str, task: str, track: str) -> str:
 
 
 def _paper(method: str, task: str, screen: str) -> str:
-    from pqstats.benchmark import PAPER_TABLE
+    from pqstats.report._results import PAPER_TABLE
 
     value = PAPER_TABLE.get((method, task), {}).get(screen)
     return _MISSING if value is None or math.isnan(value) else f"{value:.2f}"
@@ -84,7 +84,7 @@ def results_table(results: pd.DataFrame) -> str:
     ValueError
         A required column is missing.
     """
-    from pqstats.benchmark import PAPER_TABLE
+    from pqstats.report._results import PAPER_TABLE
 
     required = ["dataset", "task", "track", "model", "auroc"]
     missing = [c for c in required if c not in results.columns]
