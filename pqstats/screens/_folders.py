@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,10 +53,13 @@ def check_writable(root: Path) -> None:
     if not probe.is_dir():
         raise NotADirectoryError(f"{probe} is a file, so {root} cannot be created; move the "
                                  "file or point PQSTATS_DATA elsewhere")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise PermissionError(f"{probe} is not writable, so no screen can be written under "
-                              f"{root}; make it writable or point PQSTATS_DATA at a writable "
-                              "folder")
+    try:  # a real write: permissions, a read-only mount and a full disk all show here
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as err:
+        raise PermissionError(f"{probe} is not writable ({err.strerror}), so no screen can "
+                              f"be written under {root}; make it writable or point "
+                              "PQSTATS_DATA at a writable folder") from None
 
 
 @contextlib.contextmanager

@@ -610,6 +610,8 @@ def _check_study(name: str, manifest: dict, de: pd.DataFrame | None,
     record those of the declared study in the manifest."""
     from pqstats.screens._studies import matching_screens
 
+    if de is None:  # a list of readout genes has no label that could cross
+        return
     checksums = {item["sha256"] for item in manifest["inputs"]}
     clash, same = [], []
     for screen, why in matching_screens(name, checksums, de):
