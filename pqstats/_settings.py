@@ -78,8 +78,11 @@ def check_environment() -> None:
         return
     parts = []
     for k in unknown:
-        close = difflib.get_close_matches(k.upper(), KNOWN_VARIABLES, n=1, cutoff=0.6)
-        parts.append(f"{k}={os.environ[k]}" + (f" (did you mean {close[0]}?)" if close else ""))
+        tails = {v[len("PQSTATS_"):]: v for v in KNOWN_VARIABLES}  # the prefix matches all
+        close = difflib.get_close_matches(k.upper()[len("PQSTATS_"):], list(tails), n=1,
+                                          cutoff=0.6)
+        parts.append(f"{k}={os.environ[k]}"
+                     + (f" (did you mean {tails[close[0]]}?)" if close else ""))
     raise SettingError(f"unknown setting {'; '.join(parts)}: pqstats reads only "
                        f"{', '.join(KNOWN_VARIABLES)}. Fix: rename or unset it")
 

@@ -257,7 +257,11 @@ def screen_model(cell_line: str, task: str, model: str = "xgboost", track: str |
         fitted = estimator.fit(train[["pert", "gene"]], train["label"].to_numpy())
         fitted.train_pairs_ = train.reset_index(drop=True)
         if cache:
-            atomic_write(path, lambda tmp: joblib.dump(fitted, tmp))
+            try:
+                atomic_write(path, lambda tmp: joblib.dump(fitted, tmp))
+            except OSError as err:  # a read-only cache costs the cache, never the answer
+                print(f"warning: the fitted model was not cached ({path.parent}: "
+                      f"{err.strerror or err}); it is refitted next time", file=sys.stderr)
     if cache:
         _MODELS[key] = fitted
     return fitted

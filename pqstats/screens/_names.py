@@ -113,15 +113,16 @@ def resolve_names(names: Iterable[str], mapper=None, pool=None) -> NameResolutio
         key[raw] = sym
         keep[raw] = exact and raw == q and not _IDENTIFIER.match(q)
     written = {raw: (raw if keep[raw] else key[raw]) for raw in uniq}
-    spellings: dict[str, set[str]] = {}
+    raws: dict[str, list[str]] = {}
     for raw in uniq:
-        spellings.setdefault(key[raw], set()).add(written[raw])
+        raws.setdefault(key[raw], []).append(raw)
     merged: dict[str, list[str]] = {}
-    for gene, names_of in spellings.items():
+    for gene, names_of in raws.items():
         if len(names_of) > 1:
-            chosen = gene if gene in names_of else sorted(names_of)[0]
-            merged[gene] = sorted(r for r in uniq if key[r] == gene)
-            for raw in merged[gene]:
+            spelt = {written[r] for r in names_of}
+            chosen = gene if gene in spelt else sorted(spelt)[0]
+            merged[gene] = sorted(names_of)
+            for raw in names_of:
                 written[raw] = chosen
     unknown = sorted(set(unknown))
     pool_list = list(pool) if pool is not None else sorted(mapper.symbols)

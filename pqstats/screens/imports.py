@@ -190,6 +190,12 @@ def _resolve(tables: list[pd.DataFrame | None], columns: tuple[str, ...], what: 
     from pqstats.screens._names import numeric_names, resolve_names
 
     present = [t for t in tables if t is not None]
+    if "target" in columns and any("target" in t for t in present):
+        # the perturbations are guides: their names are labels, not genes (a guide "g1"
+        # must not become the gene whose alias is G1); their targets are genes
+        columns = ("target",)
+        for t in present:
+            t["pert"] = t["pert"].astype(str).str.strip()
     names = pd.unique(np.concatenate([t[c].to_numpy(str) for t in present for c in columns
                                       if c in t] + [np.asarray(extra, dtype=str)]))
     numbers = numeric_names(names)

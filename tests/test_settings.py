@@ -1,0 +1,79 @@
+"""Settings and paths fail early and clearly: unknown PQSTATS_* variables, a mirror that is
+a file, data folders that cannot be written, a model cache that cannot be written."""
+
+from __future__ import annotations
+
+import pytest
+
+from pqstats._settings import (
+    KNOWN_VARIABLES,
+    SettingError,
+    check_environment,
+    data_dir,
+    knowledge_dir,
+    mirror_dir,
+    name_list,
+)
+
+MISSPELT = {
+    # variable: the suggestion
+    "PQSTATS_EXCLUDE_SOURCE": "PQSTATS_EXCLUDE_SOURCES",
+    "PQSTATS_EXCLUDED_SOURCES": "PQSTATS_EXCLUDE_SOURCES",
+    "PQSTATS_MIROR": "PQSTATS_MIRROR",
+    "PQSTATS_DATA_DIR": "PQSTATS_DATA",
+    "PQSTATS_DAT": "PQSTATS_DATA",
+    "PQSTATS_KNOWLEDGE": "PQSTATS_KNOWLEDGE_DIR",
+    "PQSTATS_KNOWLEDGEDIR": "PQSTATS_KNOWLEDGE_DIR",
+    "pqstats_data": "PQSTATS_DATA",
+    "PQSTATS_EXCLUDE": "PQSTATS_EXCLUDE_SOURCES",
+}
+
+
+@pytest.mark.parametrize("variable", list(MISSPELT))
+@pytest.mark.parametrize("reader", [data_dir, mirror_dir, knowledge_dir,
+                                    lambda: name_list("PQSTATS_EXCLUDE_SOURCES", ["corum"])])
+def test_a_misspelt_variable_is_an_error_with_the_closest_name(variable, reader, monkeypatch):
+    monkeypatch.setenv(variable, "corum")
+    with pytest.raises(SettingError, match=rf"unknown setting {variable}=corum \(did you mean "
+                                           rf"{MISSPELT[variable]}\?\).*Fix: rename or unset"):
+        reader()
+
+
+@pytest.mark.parametrize("variable", ["PQSTATS_COLOUR", "PQSTATS_THREADS", "PQSTATS_"])
+def test_an_unknown_variable_far_from_any_is_named_without_a_guess(variable, monkeypatch):
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(SettingError, match=rf"unknown setting {variable}=1: pqstats reads only "):
+        check_environment()
+
+
+def test_known_and_benchmark_variables_pass(monkeypatch, tmp_path):
+    for name in KNOWN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PQSTATS_BENCH_N2V_IMPLS", "numba")
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path))
+    check_environment()
+    assert data_dir() == tmp_path.resolve()
+
+
+def test_a_mirror_that_is_a_file_is_an_error_not_unavailable_screens(tmp_path, monkeypatch,
+                                                                      capsys):
+    from pqstats.cli import main
+    from pqstats.screens import available_screens
+
+    mirror = tmp_path / "mirror.txt"
+    mirror.write_text("not a folder")
+    monkeypatch.setenv("PQSTATS_MIRROR", str(mirror))
+    monkeypatch.setenv("PQSTATS_DATA", str(tmp_path / "empty_data"))
+    with pytest.raises(SettingError, match=r"PQSTATS_MIRROR=.*mirror\.txt is a file, not a "
+                                           r"folder"):
+        available_screens("de")
+    assert main(["screen", "list"]) != 0
+    assert "PQSTATS_MIRROR" in capsys.readouterr().err
+
+
+def test_a_misspelt_variable_stops_a_command_before_any_work(monkeypatch, capsys):
+    from pqstats.cli import main
+
+    monkeypatch.setenv("PQSTATS_EXCLUDE_SOURCE", "corum")
+    assert main(["screen", "list"]) != 0
+    assert "did you mean PQSTATS_EXCLUDE_SOURCES?" in capsys.readouterr().err
