@@ -727,7 +727,11 @@ BAD_32 = {
         lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1)]), target_column="target"),
         r"--target-column goes with --format h5ad"),
     "data folder is a file": (
-        lambda t, h: dict(path=h, data_dir=_a_file(t)), r"is a file, so .* cannot be created"),
+        lambda t, h: dict(path=h, data_dir=_a_file(t)),
+        r"not_a_folder is a file, not a folder; make it writable, or point PQSTATS_DATA"),
+    "data folder name too long for the file system": (
+        lambda t, h: dict(path=h, data_dir=t / ("d" * 300)),
+        r"has 300 bytes, more than this file system's 255"),
 }
 
 

@@ -77,3 +77,38 @@ def test_a_misspelt_variable_stops_a_command_before_any_work(monkeypatch, capsys
     monkeypatch.setenv("PQSTATS_EXCLUDE_SOURCE", "corum")
     assert main(["screen", "list"]) != 0
     assert "did you mean PQSTATS_EXCLUDE_SOURCES?" in capsys.readouterr().err
+
+
+def _file(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("a file")
+    return path
+
+
+BAD_FOLDERS = {
+    "a file": (lambda t: _file(t), NotADirectoryError, r"results\.csv is a file, not a folder"),
+    "inside a file": (lambda t: _file(t) / "out", NotADirectoryError,
+                      r"results\.csv is a file, not a folder"),
+    "a name too long": (lambda t: t / ("x" * 256), OSError,
+                        r"has 256 bytes, more than this file system's 255"),
+    "a long name deeper down": (lambda t: t / "ok" / ("é" * 200), OSError,
+                                r"has 400 bytes, more than this file system's 255"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FOLDERS))
+def test_a_folder_that_cannot_be_written_is_refused_in_one_line(case, tmp_path):
+    from pqstats._io import check_writable_folder
+
+    make, error, match = BAD_FOLDERS[case]
+    with pytest.raises(error, match=match) as info:
+        check_writable_folder(make(tmp_path), "output folder", "choose another --out")
+    assert "\n" not in str(info.value) and str(info.value).endswith("choose another --out")
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["results.csv"])
+
+
+def test_a_writable_folder_passes_and_is_not_created(tmp_path):
+    from pqstats._io import check_writable_folder
+
+    assert check_writable_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []

@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,21 +44,12 @@ def check_writable(root: Path) -> None:
     Raises
     ------
     OSError
-        One line naming the folder and the fix (a file in the way, or no permission).
+        One line naming the folder and the fix (:func:`pqstats._io.check_writable_folder`).
     """
-    probe = root
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise NotADirectoryError(f"{probe} is a file, so {root} cannot be created; move the "
-                                 "file or point PQSTATS_DATA elsewhere")
-    try:  # a real write: permissions, a read-only mount and a full disk all show here
-        with tempfile.TemporaryFile(dir=probe):
-            pass
-    except OSError as err:
-        raise PermissionError(f"{probe} is not writable ({err.strerror}), so no screen can "
-                              f"be written under {root}; make it writable or point "
-                              "PQSTATS_DATA at a writable folder") from None
+    from pqstats._io import check_writable_folder
+
+    check_writable_folder(root, "screens folder", "make it writable, or point PQSTATS_DATA "
+                          "(or data_dir) at a writable folder")
 
 
 @contextlib.contextmanager

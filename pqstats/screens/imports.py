@@ -25,13 +25,28 @@ screen registry reads; ``load_de(NAME)`` / ``load_dir(NAME)`` then return them):
     ``explain`` and ``prioritise`` score it on the zero-shot track, from other studies'
     screens, and commands that need labels (``benchmark``, ``cv``, ``score``) refuse it.
 
-The split is by perturbation (seeded, ``test_fraction`` held out, no-effect
-perturbations split like the others); a ``split`` column in the file takes precedence.
-Names are resolved against the knowledge graph (:mod:`pqstats.screens._names`): unknown
-names are kept, counted and reported in the returned manifest, never dropped.
+Names are resolved first, once, through the one resolver (:mod:`pqstats.screens._names`:
+case, whitespace, aliases, Ensembl ids; whole numbers only with ``ncbi_ids``), before
+duplicates are checked, labels drawn or the split made: two spellings of one gene are one
+gene. Unknown names are kept, counted and reported with the closest symbols, never
+dropped. A table's ``target`` column (an h5ad's ``target_column``) maps guides to their
+target genes; guide names are then labels, and only targets are resolved.
 
-Writes are atomic: everything is built in a hidden ``screens/.NAME.tmp-*`` folder,
-manifest last, then renamed into place; a failure or an interrupt removes it.
+The split is by perturbation, or by target when guides are mapped (seeded,
+``test_fraction`` held out, no-effect perturbations split like the others); a ``split``
+column in the file takes precedence, and may not put one gene (or target) on both sides.
+
+What is written is checked: no duplicated pair after resolution, both classes present, a
+training perturbation, Dir labels only on DE positives; statistics on a log2 scale and
+p-values that are not all 0; no empty cells, no repeated var_names. An import that holds
+the data of a registered screen (its input file, or half of its pairs) is refused unless
+declared that screen's study (:mod:`pqstats.screens._studies`). The manifest records the
+study, the inputs' and the tables' sha256 (tables are verified at load), and whether the
+screen is a transfer source for other studies' imported screens (``source``).
+
+Writes are atomic and one at a time (:mod:`pqstats.screens._folders`): everything is built
+in a hidden ``screens/.NAME.tmp-*`` folder, manifest last, then swapped into place in one
+step, under a lock; leftovers of killed writers are swept by the next write.
 """
 
 from __future__ import annotations
