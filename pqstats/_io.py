@@ -297,7 +297,7 @@ def check_writable_folder(path: str | os.PathLike, what: str = "output folder",
     """
     folder = Path(path)
     probe, missing = folder, []
-    while not probe.exists():
+    while not _exists(probe):
         missing.append(probe.name)
         probe = probe.parent
     if not probe.is_dir():
@@ -318,6 +318,13 @@ def check_writable_folder(path: str | os.PathLike, what: str = "output folder",
         raise PermissionError(f"{what} {folder}: {probe} cannot be written "
                               f"({err.strerror or err}); {fix}") from None
     return folder
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system does not exist
+        return False
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:

@@ -177,10 +177,16 @@ def _check_name(name: str, root: Path, overwrite: bool) -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise ScreenImportError(f"screen name {name[:20]!r}... has {len(name)} characters; "
                                 f"use at most {MAX_NAME_LENGTH}")
-    if (root / name).exists() and not overwrite:
+    if _exists(root / name) and not overwrite:
         raise ScreenImportError(f"screen {name!r} already exists in {root}; pass "
                                 "overwrite=True (--overwrite) to replace it, or choose "
                                 "another name")
+
+
+def _exists(path: Path) -> bool:
+    from pqstats._io import _exists as exists
+
+    return exists(path)
 
 
 def _numeric(series: pd.Series, column: str, source: str) -> np.ndarray:
