@@ -22,7 +22,9 @@ What is written to the tables, per gene:
   official symbol when the file uses it, else the first spelling in sorted order), and
   the merge is counted (``merged_spellings``) with examples;
 * a name the resolver does not know is kept (stripped), counted, and reported with the
-  closest known symbols (``unknown_examples``, ``suggestions``).
+  closest known symbols (``suggestions``); it and any gene the graph has no edges for
+  are counted as unknown to the graph (``unknown_examples``): the models give them no
+  knowledge features.
 """
 
 from __future__ import annotations
@@ -124,13 +126,17 @@ def resolve_names(names: Iterable[str], mapper=None, pool=None) -> NameResolutio
             merged[gene] = sorted(names_of)
             for raw in names_of:
                 written[raw] = chosen
-    unknown = sorted(set(unknown))
+    refused = sorted(set(unknown))  # no NCBI symbol, alias or id matches them
     pool_list = list(pool) if pool is not None else sorted(mapper.symbols)
+    in_pool = set(pool_list)
+    # unknown to the graph: refused names, and genes the graph has no edges for
+    unknown = sorted({key[r] for r in uniq if key[r] not in in_pool})
     upper = {p.upper(): p for p in pool_list}
     suggestions = {u: [upper[m] for m in difflib.get_close_matches(u.upper(), list(upper),
                                                                    n=3, cutoff=0.75)]
-                   for u in unknown[:10]}
+                   for u in refused[:10]}
     counts = {"n": len(uniq), "unknown": len(unknown), "unknown_examples": unknown[:10],
+              "refused": len(refused),
               "suggestions": {u: s for u, s in suggestions.items() if s},
               "renamed": sum(written[r] != r for r in uniq),
               "merged_spellings": sum(len(v) for v in merged.values()) - len(merged),

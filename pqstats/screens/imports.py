@@ -238,6 +238,7 @@ def _resolve(tables: list[pd.DataFrame | None], columns: tuple[str, ...], what: 
                 t[c] = given.map(res).to_numpy()
     c = res.counts
     return {f"unknown_{what}s": c["unknown"], f"unknown_{what}_examples": c["unknown_examples"],
+            f"refused_{what}s": c["refused"],
             f"{what}_suggestions": c["suggestions"], f"renamed_{what}s": c["renamed"],
             f"merged_{what}_spellings": c["merged_spellings"],
             f"merged_{what}_examples": c["merged_examples"], "_mapping_" + what: dict(res)}
