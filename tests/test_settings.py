@@ -112,3 +112,30 @@ def test_a_writable_folder_passes_and_is_not_created(tmp_path):
 
     assert check_writable_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.integration
+def test_a_model_cache_that_cannot_be_written_costs_the_cache_not_the_answer(
+        tmp_path, monkeypatch, capsys):
+    import pandas as pd
+    from conftest import linked_data_dir
+
+    import pqstats._io
+    from pqstats.predict import screen_model
+    from pqstats.screens.imports import import_screen
+
+    monkeypatch.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path / "data")))
+    perts = ["TP53", "AAMP", "MED12", "BRCA1", "KRAS", "EGFR", "PTEN", "ATM", "CDK2", "MYC"]
+    rows = [(p, g, int((i + k) % 3 == 0)) for i, p in enumerate(perts)
+            for k, g in enumerate(["ACTB", "GAPDH", "NPM1", "EEF2", "RPL3", "RPS6"])]
+    path = tmp_path / "pairs.csv"
+    pd.DataFrame(rows, columns=["pert", "gene", "label"]).to_csv(path, index=False)
+    import_screen("cache_lab", path, cell_line="HEK293T")
+
+    def read_only(target, write):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(pqstats._io, "atomic_write", read_only)
+    model = screen_model("cache_lab", "de", model="knn_retrieval", track="strict")
+    assert len(model.train_pairs_) > 0
+    assert "the fitted model was not cached" in capsys.readouterr().err
