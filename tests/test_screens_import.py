@@ -872,6 +872,16 @@ def test_the_same_data_twice_must_be_declared_one_study(tmp_path, monkeypatch):
     assert "lab_d" not in transfer_sources("k562")  # built-ins draw on built-ins only
     assert get_screen("lab_d").manifest["source"] is True
     assert get_screen("lab_c").manifest["source"] is False
+    # and what a prediction reports names every screen that fed it
+    from types import SimpleNamespace
+
+    from pqstats.features.transfer import TransferFeatures
+    from pqstats.predict import source_screens
+
+    transfer = TransferFeatures("lab_a", "de").fit()
+    assert transfer.sources_[-1] == "lab_d"
+    fitted = SimpleNamespace(featurizer_=SimpleNamespace(transfer_=transfer))
+    assert source_screens(fitted) == transfer.sources_
 
 
 def test_a_broken_screen_never_breaks_a_run_that_does_not_use_it(tmp_path, monkeypatch):
