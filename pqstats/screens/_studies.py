@@ -11,7 +11,9 @@ imported, in two ways:
 * **input**: the sha256 of a file it was imported from equals a file the other screen
   was imported from (or, for a PerturbQA screen, one of its files);
 * **pairs**: at least :data:`PAIR_OVERLAP` of the new screen's (perturbation, gene) DE
-  pairs are pairs of the other screen (names compared after resolution).
+  pairs are pairs of the other screen (names compared after resolution). A PerturbQA
+  screen's pairs are compared where its file is cached or mirrored (an import never
+  downloads for this); its checksums are always compared.
 
 An import that matches a screen of another study is refused (:mod:`pqstats.screens.imports`
 says how to declare the study); one declared the same study is recorded in its manifest
@@ -40,6 +42,12 @@ def _pair_overlap(screen: Screen, pairs: pd.MultiIndex) -> float | None:
 
     if not screen.labelled or not len(pairs):
         return None
+    if screen.builtin:  # compared where its file is here; never downloaded for this
+        from pqstats._fetch import data_dir, mirror_dir
+
+        entry = screen.file("de")
+        if mirror_dir() is None and not (data_dir() / "perturbqa" / entry.name).is_file():
+            return None
     try:
         other = load_pairs(screen, "de")
     except (OSError, ValueError):  # unavailable or broken: its checksum still counts
