@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["InputFileError", "read_user_text", "read_table", "read_gene_list",
-           "atomic_write", "atomic_write_text", "atomic_write_csv", "markdown_table"]
+           "atomic_write", "atomic_write_text", "atomic_write_csv", "markdown_table",
+           "check_writable_folder"]
 
 
 class InputFileError(ValueError):
@@ -272,6 +273,58 @@ def read_gene_list(path: str | os.PathLike, duplicates: str = "drop") -> list[st
                                      f"{line}); list each gene once", expected, line=line)
             first[g] = line
     return list(dict.fromkeys(g for g, _ in genes))
+
+
+def check_writable_folder(path: str | os.PathLike, what: str = "output folder",
+                          fix: str = "choose another folder") -> Path:
+    """Refuse a folder that cannot be written, before any work that would write there.
+
+    The folder need not exist: its nearest existing parent must be a writable folder
+    (tested by creating a file there, so a read-only mount or a full disk shows too), and
+    each missing component must fit the file system's name limit.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        One line naming the folder, the problem and ``fix`` (a
+        :class:`NotADirectoryError` for a file in the way, a :class:`PermissionError`
+        for a folder that cannot be written, a plain :class:`OSError` for a name too long).
+    """
+    folder = Path(path)
+    probe, missing = folder, []
+    while not _exists(probe):
+        missing.append(probe.name)
+        probe = probe.parent
+    if not probe.is_dir():
+        raise NotADirectoryError(f"{what} {folder}: {probe} is a file, not a folder; {fix}")
+    try:
+        limit = os.pathconf(probe, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255
+    long = [m for m in missing if len(os.fsencode(m)) > limit]
+    if long:
+        raise OSError(f"{what} {folder}: the name {long[0][:40]!r}... has "
+                      f"{len(os.fsencode(long[0]))} bytes, more than this file system's "
+                      f"{limit}; {fix}")
+    try:  # a real write: permissions, a read-only mount and a full disk all show here
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as err:
+        raise PermissionError(f"{what} {folder}: {probe} cannot be written "
+                              f"({err.strerror or err}); {fix}") from None
+    return folder
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system does not exist
+        return False
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:

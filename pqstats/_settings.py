@@ -17,6 +17,11 @@ variable                   meaning
                            commercial use); an unknown name is refused
 =========================  =============================================================
 
+A ``PQSTATS_*`` variable that is none of these (``PQSTATS_EXCLUDE_SOURCE=corum``, the S
+missing) raises :class:`SettingError` with the closest known name, at the first read of
+any setting: a misspelt licence or data setting is never ignored without a word.
+(``PQSTATS_BENCH_*`` belong to the speed benchmarks in ``benchmarks/``.)
+
 A value pqstats cannot use raises :class:`SettingError` naming the variable, its value and
 the fix, at the first use: a setting that guards a licence or the data must never be
 ignored silently. An empty value counts as unset. Callers read the settings through the
@@ -36,7 +41,9 @@ __all__ = [
     "MIRROR_ENV",
     "KNOWLEDGE_DIR_ENV",
     "EXCLUDE_SOURCES_ENV",
+    "KNOWN_VARIABLES",
     "SettingError",
+    "check_environment",
     "data_dir",
     "mirror_dir",
     "knowledge_dir",
@@ -47,13 +54,41 @@ DATA_ENV = "PQSTATS_DATA"
 MIRROR_ENV = "PQSTATS_MIRROR"
 KNOWLEDGE_DIR_ENV = "PQSTATS_KNOWLEDGE_DIR"
 EXCLUDE_SOURCES_ENV = "PQSTATS_EXCLUDE_SOURCES"
+#: Every ``PQSTATS_*`` variable pqstats reads.
+KNOWN_VARIABLES: tuple[str, ...] = (DATA_ENV, MIRROR_ENV, KNOWLEDGE_DIR_ENV,
+                                    EXCLUDE_SOURCES_ENV)
+_BENCHMARK_PREFIX = "PQSTATS_BENCH_"
 
 
 class SettingError(ValueError):
     """A ``PQSTATS_*`` environment variable holds a value pqstats cannot use."""
 
 
+def check_environment() -> None:
+    """Refuse a ``PQSTATS_*`` environment variable that pqstats does not know.
+
+    Raises
+    ------
+    SettingError
+        Naming every unknown variable and, for each, the closest known name.
+    """
+    unknown = sorted(k for k in os.environ if k.upper().startswith("PQSTATS_")
+                     and k not in KNOWN_VARIABLES and not k.startswith(_BENCHMARK_PREFIX))
+    if not unknown:
+        return
+    parts = []
+    for k in unknown:
+        tails = {v[len("PQSTATS_"):]: v for v in KNOWN_VARIABLES}  # the prefix matches all
+        close = difflib.get_close_matches(k.upper()[len("PQSTATS_"):], list(tails), n=1,
+                                          cutoff=0.6)
+        parts.append(f"{k}={os.environ[k]}"
+                     + (f" (did you mean {tails[close[0]]}?)" if close else ""))
+    raise SettingError(f"unknown setting {'; '.join(parts)}: pqstats reads only "
+                       f"{', '.join(KNOWN_VARIABLES)}. Fix: rename or unset it")
+
+
 def _raw(env: str) -> str | None:
+    check_environment()
     value = os.environ.get(env, "").strip()
     return value or None
 

@@ -61,6 +61,7 @@ __all__ = [
     "feature_contributions",
     "describe_feature",
     "evidence_screens",
+    "source_screens",
     "predict_knockdown",
     "responder_themes",
 ]
@@ -269,7 +270,11 @@ def screen_model(cell_line: str | Screen, task: str, model: str = "xgboost",
         fitted = estimator.fit(train[["pert", "gene"]], train["label"].to_numpy())
         fitted.train_pairs_ = train.reset_index(drop=True)
         if cache:
-            atomic_write(path, lambda tmp: joblib.dump(fitted, tmp))
+            try:
+                atomic_write(path, lambda tmp: joblib.dump(fitted, tmp))
+            except OSError as err:  # a read-only cache costs the cache, never the answer
+                print(f"warning: the fitted model was not cached ({path.parent}: "
+                      f"{err.strerror or err}); it is refitted next time", file=sys.stderr)
     if cache:
         _MODELS[key] = fitted
     return fitted
@@ -436,7 +441,8 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
         this knockdown adds to it: many genes (ribosomal, glycolytic) change under most
         knockdowns, so ``lift`` ranks the knockdown-specific responders. ``in_training``
         marks genes whose pair with ``pert`` was a training pair (the model has seen its
-        outcome); ``attrs`` hold the cell line, perturbation, model and track.
+        outcome); ``attrs`` hold the cell line, perturbation, model and track, and
+        ``source_screens``: every other screen whose training split fed the model.
 
     Raises
     ------
@@ -479,13 +485,28 @@ def predict_knockdown(cell_line: str, pert: str, genes: Iterable[str] | None = N
     out = out.reset_index(drop=True)
     out.attrs.update(cell_line=cell_line, pert=symbol, model=model, track=track,
                      pert_screened=bool(len(seen_genes)),
-                     evidence_screens=evidence_screens(de_model))
+                     evidence_screens=evidence_screens(de_model),
+                     source_screens=source_screens(de_model))
     return out
 
 
 def evidence_screens(model) -> list[str]:
     """The other studies' screens whose training splits fed a zero-shot model (else [])."""
     return list(getattr(getattr(model, "featurizer_", None), "sources_", []) or [])
+
+
+def source_screens(model) -> list[str]:
+    """Every other screen whose training split fed ``model``, on any track (else []).
+
+    The zero-shot sources, and on the transfer track the screens of its transfer features
+    and of its zero-shot member; in the order first met.
+    """
+    feat = getattr(model, "featurizer_", None)
+    found = list(getattr(feat, "sources_", []) or [])
+    for part in (getattr(feat, "transfer_", None),
+                 getattr(getattr(feat, "zero_shot_", None), "featurizer_", None)):
+        found += list(getattr(part, "sources_", []) or [])
+    return list(dict.fromkeys(found))
 
 
 def _rate_source(model, seen: pd.DataFrame) -> pd.DataFrame:

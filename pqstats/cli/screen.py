@@ -24,7 +24,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         negatives_per_positive=args.negatives_per_positive, min_cells=args.min_cells,
         min_expected_count=args.min_expected_count,
         negative_min_pvalue=args.negative_min_p,
-        sample_seed=args.sample_seed, overwrite=args.overwrite)
+        sample_seed=args.sample_seed, overwrite=args.overwrite, source=args.source,
+        ncbi_ids=args.ncbi_ids, target_column=args.target_column)
     c = result.counts
     if args.json:
         print(json.dumps(result.manifest, indent=2, sort_keys=True))
@@ -38,10 +39,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
               f"{c['pairs_de']} DE pairs ({c['positives']} positive), {c['dir_pairs']} Dir "
               "pairs")
     for kind in ("perts", "genes"):
-        if c[f"unknown_{kind}"]:
-            examples = ", ".join(c[f"unknown_{kind[:-1]}_examples"])
+        one = kind[:-1]
+        if c.get(f"unknown_{kind}"):
+            hints = c.get(f"{one}_suggestions") or {}
+            examples = ", ".join(u + (f" (did you mean {'/'.join(hints[u])}?)" if u in hints
+                                      else "") for u in c[f"unknown_{one}_examples"])
             print(f"  {c[f'unknown_{kind}']} {kind} unknown to the knowledge graph (kept, "
                   f"no knowledge features), e.g. {examples}")
+        if c.get(f"merged_{one}_spellings"):
+            merged = "; ".join(f"{g}: {', '.join(map(repr, n))}"
+                               for g, n in list(c[f"merged_{one}_examples"].items())[:3])
+            print(f"  {c[f'merged_{one}_spellings']} {kind} were other spellings of a gene "
+                  f"already in the file and were merged with it ({merged})")
     return 0
 
 
@@ -86,7 +95,8 @@ def add_import_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     p.add_argument("--description", metavar="TEXT", help="one sentence about the screen")
     p.add_argument("--study", metavar="ID",
                    help="study id; screens of one study never feed each other "
-                        "(default: NAME)")
+                        "(default: NAME); an import repeating a screen's data must name "
+                        "that screen's study")
     rule = p.add_argument_group("labelling rule (stats and h5ad)")
     rule.add_argument("--fdr", type=float, default=0.05,
                       help="positives: adjusted p <= FDR (default: %(default)s)")
@@ -100,7 +110,16 @@ def add_import_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
                       help="negatives: drawn from genes with p >= P (default: %(default)s)")
     rule.add_argument("--sample-seed", type=int, default=0, metavar="N",
                       help="seed of the negatives' sampling")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing screen")
+    p.add_argument("--target-column", metavar="COL",
+                   help="h5ad: obs column of each guide's target gene; the split is then "
+                        "drawn by target (tables: a 'target' column)")
+    p.add_argument("--ncbi-ids", action="store_true",
+                   help="names that are whole numbers are NCBI GeneIDs (refused otherwise)")
+    p.add_argument("--source", action="store_true",
+                   help="let this screen's training split feed other studies' imported "
+                        "screens on the transfer and zero-shot tracks (default: it feeds none)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing screen (atomically)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(func=_cmd_import)
     return p

@@ -1,12 +1,15 @@
 """Transfer-track features: the perturbation's outcomes in *other screens'* training data.
 
 DESIGN.md's transfer track lets a model use the training splits of other studies'
-screens. The sources of a screen are every registered screen (:mod:`pqstats.screens`)
-that reads out single genes and belongs to another *study*: ``k562`` and ``k562_set``
-share one (Replogle K562) and never feed each other; an imported screen draws on all the
-PerturbQA cell lines (and they on it). Sources whose tables are unavailable here are
-skipped. For programme targets (``k562_set``) a source outcome is averaged over the
-programme's member genes. No test split is ever read.
+screens. The sources of a screen are the registered screens (:mod:`pqstats.screens`)
+that read out single genes and belong to another *study*: ``k562`` and ``k562_set``
+share one (Replogle K562) and never feed each other. A PerturbQA screen draws only on the
+other PerturbQA screens; an imported screen draws on those and on the imported screens
+declared sources (``import_screen(..., source=True)``, ``--source``), never on an
+imported screen that was not (so a broken or unrelated import cannot touch its run).
+Sources whose tables are unavailable here are skipped. For programme targets
+(``k562_set``) a source outcome is averaged over the programme's member genes. No test
+split is ever read.
 
 Features of a pair (p, g):
 
@@ -49,13 +52,16 @@ def transfer_sources(dataset: str) -> list[str]:
 
     A built-in PerturbQA screen draws only on the other built-in screens: the benchmark's
     transfer track means the same thing on every machine, whatever screens a user has
-    imported there. An imported screen draws on every other study's screen, built-in or
-    imported. A screen without labels (a list of readout genes) feeds nothing. Whether
-    their tables are available here is not checked (the features skip those that are not).
+    imported there. An imported screen draws on every other study's built-in screen and
+    on the imported screens of other studies that were declared sources (manifest
+    ``"source": true``). A screen without labels (a list of readout genes) feeds nothing.
+    Whether their tables are available here is not checked (the features skip those that
+    are not).
     """
     target = get_screen(dataset)
     return [s.name for s in list_screens(user=not target.builtin)
-            if s.readout == "genes" and s.labelled and s.study != target.study]
+            if s.readout == "genes" and s.labelled and s.study != target.study
+            and (s.builtin or s.manifest.get("source") is True)]
 
 
 def transfer_fingerprint(dataset: str, task: str) -> list[list[str]]:

@@ -66,6 +66,7 @@ class GroupSums:
     sample_group: np.ndarray  # group index of each pseudobulk sample
     sample_name: np.ndarray   # replicate label of each sample
     pseudobulk: np.ndarray    # (n_samples, n_genes) summed raw counts
+    n_empty: np.ndarray | None = None  # cells per group without a single count
 
 
 def _indicator(codes: np.ndarray, n: int) -> sp.csr_matrix:
@@ -103,6 +104,7 @@ def accumulate(matrix, group_codes: np.ndarray, groups, sample_codes: np.ndarray
     log_sum = np.zeros((n_groups, n_genes))
     log_sumsq = np.zeros((n_groups, n_genes))
     bulk = np.zeros((n_samples, n_genes))
+    n_empty = np.zeros(n_groups, dtype=np.int64)
     for start in range(0, n_cells, chunk_rows):
         stop = min(start + chunk_rows, n_cells)
         x = matrix[start:stop]
@@ -116,6 +118,7 @@ def accumulate(matrix, group_codes: np.ndarray, groups, sample_codes: np.ndarray
                 "copied into X)")
         bulk += (_indicator(sample_codes[start:stop], n_samples) @ x).toarray()
         totals = np.asarray(x.sum(axis=1)).ravel()
+        n_empty += np.bincount(group_codes[start:stop][totals == 0], minlength=n_groups)
         scale = np.divide(TARGET_SUM, totals, out=np.zeros_like(totals), where=totals > 0)
         x.data *= np.repeat(scale, np.diff(x.indptr))
         np.log1p(x.data, out=x.data)
@@ -128,7 +131,7 @@ def accumulate(matrix, group_codes: np.ndarray, groups, sample_codes: np.ndarray
                      log_sum=log_sum, log_sumsq=log_sumsq,
                      sample_group=samples["group"].to_numpy(),
                      sample_name=samples["replicate"].to_numpy(dtype=object),
-                     pseudobulk=bulk)
+                     pseudobulk=bulk, n_empty=n_empty)
 
 
 def testable_pairs(sums: GroupSums, control: int, min_expected_count: float) -> np.ndarray:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pqstats._fetch import DataUnavailableError, data_dir, mirror_dir
+from pqstats._settings import SettingError
 from pqstats.screens.perturbqa import fetch, read_json
 from pqstats.screens.record import Screen
 from pqstats.screens.registry import (
@@ -61,7 +62,24 @@ def table_path(name: str | Screen, task: str) -> Path:
         raise DataUnavailableError(
             f"screen {screen.name!r} is unavailable here: {path} is missing; re-import the "
             f"screen or `pqstats screen remove {screen.name}`")
+    _verify(screen, path)
     return path
+
+
+def _verify(screen: Screen, path: Path) -> None:
+    """Refuse an imported table that no longer matches the checksum its import recorded.
+
+    Screens imported before checksums were recorded have none, and are read as they are.
+    """
+    recorded = (screen.manifest.get("checksums") or {}).get(path.name)
+    if not recorded:
+        return
+    stat = path.stat()
+    if _file_sha256(str(path), stat.st_mtime_ns, stat.st_size) != recorded:
+        raise DatasetError(
+            f"screen {screen.name!r}: {path} no longer matches the checksum its import "
+            f"recorded (it was edited, truncated or replaced after the import); re-import "
+            f"the screen (--overwrite) or `pqstats screen remove {screen.name}`")
 
 
 def table_sha256(name: str | Screen, task: str) -> str:
@@ -131,6 +149,8 @@ def available_screens(task: str = "de") -> dict[str, str | None]:
         try:
             table_path(screen, task)
             status[screen.name] = None
+        except SettingError:
+            raise  # a setting that is wrong (PQSTATS_MIRROR a file) is not "unavailable"
         except (DataUnavailableError, ValueError) as err:  # UnlabelledScreenError too
             status[screen.name] = str(err)
     return status

@@ -163,9 +163,14 @@ def _discover() -> tuple[list[Screen], dict[str, str]]:
     if not root.is_dir():
         return screens, broken
     for folder in sorted(root.iterdir()):
-        if not (folder.is_dir() and _NAME.fullmatch(folder.name)
-                and (folder / MANIFEST).is_file()):
-            continue  # temporary folders of an import or a removal, stray files
+        if not (folder.is_dir() and (folder / MANIFEST).is_file()):
+            continue  # stray files and folders
+        if folder.name.startswith("."):
+            continue  # temporary folders of an import or a removal
+        if not _NAME.fullmatch(folder.name):
+            broken[folder.name] = (f"{folder!r} is not a valid screen name (lower-case "
+                                   "letters, digits and _ only); rename the folder")
+            continue
         if folder.name in builtin:
             broken[folder.name] = (f"{folder} has the name of a built-in screen, which it "
                                    "would shadow; remove or rename the folder")
@@ -277,7 +282,12 @@ def remove_screen(name: str) -> Path:
     if not (_NAME.fullmatch(key) and (folder / MANIFEST).is_file()):
         get_screen(name)  # raises the unknown-screen error with its suggestions
         raise UnknownScreenError(f"no imported screen {name!r} in {screens_dir()}")
-    doomed = folder.with_name(f".{key}.removing-{uuid.uuid4().hex[:8]}")
-    os.replace(folder, doomed)
-    shutil.rmtree(doomed)
+    from pqstats.screens._folders import writing
+
+    with writing(screens_dir()):
+        if not folder.is_dir():  # removed by another process meanwhile
+            raise UnknownScreenError(f"no imported screen {name!r} in {screens_dir()}")
+        doomed = folder.with_name(f".{key}.removing-{uuid.uuid4().hex[:8]}")
+        os.replace(folder, doomed)
+        shutil.rmtree(doomed)
     return folder

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 
 import anndata
 import numpy as np
@@ -17,7 +18,14 @@ import scanpy as sc
 import scipy.sparse as sp
 
 from pqstats.cli.screen import add_import_parser
-from pqstats.screens import get_screen, load_de, load_dir, validate_pairs
+from pqstats.screens import (
+    DatasetError,
+    get_screen,
+    load_de,
+    load_dir,
+    table_sha256,
+    validate_pairs,
+)
 from pqstats.screens._de import accumulate, deseq2_tests, welch_tests
 from pqstats.screens._labels import LabelRule, label_pairs, split_perturbations
 from pqstats.screens.imports import ScreenImportError, import_screen
@@ -324,8 +332,9 @@ def hepg2_import(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path_factory.mktemp("data"))))
+        # the PerturbQA file itself: the same data as hepg2, so declared hepg2's study
         yield import_screen("my_hepg2", fetch("hepg2-de.csv"), dir_file=fetch("hepg2-dir.csv"),
-                            cell_line="HepG2")
+                            cell_line="HepG2", study=get_screen("hepg2").study)
 
 
 def test_hepg2_pairs_round_trip_gives_the_builtin_tables(hepg2_import):
@@ -333,13 +342,15 @@ def test_hepg2_pairs_round_trip_gives_the_builtin_tables(hepg2_import):
     # registered: the loaders return the imported screen's tables like a built-in's
     screen = get_screen(" My_HepG2 ")
     assert (screen.name, screen.builtin, screen.cell_line) == ("my_hepg2", False, "HepG2")
-    assert screen.study != get_screen("hepg2").study  # another study: may feed hepg2's peers
+    # the same data as hepg2: declared its study, so neither feeds the other
+    assert screen.study == get_screen("hepg2").study and res.manifest["same_study_as"] == [
+        "hepg2"]
     pd.testing.assert_frame_equal(load_de("my_hepg2"), load_de("hepg2"))
     pd.testing.assert_frame_equal(load_dir("my_hepg2"), load_dir("hepg2"))
     pd.testing.assert_frame_equal(read_table(res.path / "de.csv"), load_de("hepg2"))
     pd.testing.assert_frame_equal(read_table(res.path / "dir.csv"), load_dir("hepg2"))
     c = res.counts
-    assert c["split_from_file"] and c["dir_pairs_not_de_positive"] == 0
+    assert c["split_from_file"] and c["merged_gene_spellings"] == 0 == c["renamed_perts"]
     assert c["pairs_de"] == len(load_de("hepg2")) and c["unknown_genes"] > 0
     assert c["unknown_gene_examples"]  # reported, and kept in the table
     assert res.manifest["labelling"]["rule"] == "labels as given in the file"
@@ -372,7 +383,7 @@ def test_a_screen_without_a_dir_table_fits_de_without_dir_outcomes(tmp_path, mon
     small = de[de.pert.isin(de.pert.unique()[:80])]
     path = tmp_path / "de_only.csv"
     small.to_csv(path, index=False)
-    import_screen("de_only", path, cell_line="HepG2")
+    import_screen("de_only", path, cell_line="HepG2", study=get_screen("hepg2").study)
     assert get_screen("de_only").file("dir") is None
     assert "dir_outcomes" not in models.get_for("xgboost", "de_only", "de")._groups()
     assert "dir_outcomes" in models.get_for("xgboost", "hepg2", "de")._groups()
@@ -446,7 +457,8 @@ BAD = {
                                                   r"cells \(e\.g\. SIMP000: 60"),
     "duplicated pairs": (
         lambda t, h: dict(path=_pairs_csv(t, [("A", "B", 1), ("A", "C", 0), ("A", "B", 0)])),
-        r"1 duplicated \(pert, gene\) pairs, e\.g\. \[\('A', 'B'\)\]"),
+        r"1 duplicated \(pert, gene\) pairs after gene names are resolved, e\.g\. "
+        r"\('A', 'B'\)"),
     "NaN p-values": (
         lambda t, h: dict(path=_pairs_csv(t, [("A", "B", 1.0, 0.01), ("A", "C", -1.0, None)],
                                           name="s.csv",
@@ -518,7 +530,7 @@ def test_existing_name_needs_overwrite_and_failed_write_keeps_the_old(sim_h5ad, 
         import_screen("twice", sim_h5ad, cell_line="OTHER", data_dir=tmp_path, overwrite=True,
                       split_seed=1)
     with pytest.raises(KeyboardInterrupt):
-        import_screen("fresh", sim_h5ad, cell_line="OTHER", data_dir=tmp_path)
+        import_screen("fresh", sim_h5ad, cell_line="OTHER", data_dir=tmp_path, study="twice")
     monkeypatch.undo()
     assert screens_entries(tmp_path) == ["twice"]
     assert {p.name: p.read_bytes() for p in first.path.iterdir()} == before
@@ -552,3 +564,358 @@ def test_every_command_takes_an_imported_screen(hepg2_import, tmp_path, capsys):
         assert json.loads(capsys.readouterr().out), argv
     assert main(["summer", "prompt", pert, gene, "--dataset", "my_hepg2"]) == 0
     assert get_screen("my_hepg2").description in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ issue 32: bad input
+def _h5ad(tmp_path, labels, genes, empty=(), boost=None, name="cells.h5ad", seed=0):
+    """Poisson counts of ``labels`` cells x ``genes``; ``empty`` rows all zero; ``boost``
+    (label, gene index) multiplies that gene's counts by 6 in those cells."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(8, (len(labels), len(genes))).astype(np.float32)
+    if boost is not None:
+        rows = [i for i, lab in enumerate(labels) if lab in boost[0]]
+        x[rows, boost[1]] = rng.poisson(48, len(rows))
+    x[list(empty)] = 0
+    with warnings.catch_warnings():  # anndata warns of repeated var_names: that is the case
+        warnings.simplefilter("ignore", UserWarning)
+        ad = anndata.AnnData(sp.csr_matrix(x), obs=pd.DataFrame(
+            {"gene": labels}, index=[f"c{i}" for i in range(len(labels))]),
+            var=pd.DataFrame(index=genes))
+    path = tmp_path / name
+    ad.write_h5ad(path)
+    return path
+
+
+CONTROL = ["non-targeting"] * 20
+
+
+def _stats_csv(tmp_path, lfc, pvalue, perts=None, column="pvalue"):
+    n = len(lfc)
+    perts = perts or [f"{p}" for p in np.repeat(["TP53", "MYC"], n // 2)]
+    genes = [f"G{i}" for i in range(n // 2)] * 2
+    return _pairs_csv(tmp_path, list(zip(perts, genes, lfc, pvalue, strict=True)),
+                      name="stats.csv", columns=("pert", "gene", "log2fc", column))
+
+
+SPLIT_COLUMNS = ("pert", "gene", "label", "split")
+BAD_32 = {
+    # names of screens
+    "screen name ending in a newline": (
+        lambda t, h: dict(name="my_screen\n", path=h), r"without spaces or line breaks"),
+    "screen name with a space": (
+        lambda t, h: dict(name="my screen", path=h), r"without spaces or line breaks"),
+    "screen name with a tab": (
+        lambda t, h: dict(name="my\tscreen", path=h), r"without spaces or line breaks"),
+    "screen name too long": (
+        lambda t, h: dict(name="a" * 65, path=h), r"has 65 characters; use at most 64"),
+    # one gene, two spellings: duplicates are checked after resolution
+    "symbol and Ensembl id of one perturbation": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), (TP53_ENSEMBL, "MYC", 0),
+                                              ("TP53", "ACTB", 0)])),
+        r"1 duplicated .*\('TP53', 'MYC'\), written .*two spellings of one gene"),
+    "readout with a leading space": (
+        lambda t, h: dict(path=_pairs_csv(t, [("AAMP", "MYC", 1), ("AAMP", " MYC", 0),
+                                              ("AAMP", "ACTB", 0)])),
+        r"\('AAMP', 'MYC'\), written .*' MYC'"),
+    "perturbation in lower case": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("tp53", "MYC", 0),
+                                              ("TP53", "ACTB", 0)])),
+        r"\('TP53', 'MYC'\), written .*'tp53'"),
+    "alias and symbol of one readout": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("TP53", "MRTL", 0),
+                                              ("TP53", "ACTB", 0)])),
+        r"\('TP53', 'MYC'\), written .*'MRTL'"),
+    "NCBI id and symbol, ids declared": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("7157", "MYC", 0),
+                                              ("TP53", "ACTB", 0)]), ncbi_ids=True),
+        r"\('TP53', 'MYC'\), written .*'7157'"),
+    "one perturbation in both splits under two spellings": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1, "train"),
+                                              (TP53_ENSEMBL, "ACTB", 0, "test"),
+                                              ("AAMP", "MYC", 0, "train")],
+                                          columns=SPLIT_COLUMNS)),
+        r"perturbations in both train and test, e\.g\. \['TP53'\]"),
+    "guides of one target in both splits": (
+        lambda t, h: dict(path=_pairs_csv(t, [("g1", "MYC", 1, "train", "TP53"),
+                                              ("g2", "MYC", 0, "test", "tp53"),
+                                              ("g3", "MYC", 0, "train", "AAMP")],
+                                          columns=(*SPLIT_COLUMNS, "target"))),
+        r"targets with guides in both train and test, e\.g\. \['TP53'\]"),
+    "a guide with two targets": (
+        lambda t, h: dict(path=_pairs_csv(t, [("g1", "MYC", 1, "TP53"),
+                                              ("g1", "ACTB", 0, "AAMP")],
+                                          columns=("pert", "gene", "label", "target"))),
+        r"perturbations with several targets, e\.g\. \['g1'\]"),
+    "integer perturbation codes": (
+        lambda t, h: dict(path=_pairs_csv(t, [("0", "MYC", 1), ("1", "MYC", 0),
+                                              ("2", "ACTB", 0)])),
+        r"3 pert names are whole numbers \(e\.g\. 0, 1, 2\).*--ncbi-ids"),
+    "integer readout codes": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "10", 1), ("TP53", "11", 0)])),
+        r"2 gene names are whole numbers"),
+    "blank perturbation name": (
+        lambda t, h: dict(path=_pairs_csv(t, [("  ", "MYC", 1), ("TP53", "MYC", 0)])),
+        r"pert names: 1 blank names"),
+    # degenerate label sets
+    "no positive": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 0), ("AAMP", "MYC", 0)])),
+        r"no DE positive \(no label 1\) among 2 pairs"),
+    "no negative": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("AAMP", "MYC", 1)])),
+        r"every one of 2 pairs is DE \(label 1\), no negative"),
+    "test fraction leaves no training perturbation": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("TP53", "ACTB", 0)]),
+                          test_fraction=0.9),
+        r"no training perturbation: all 1 are in the test split.*--test-fraction"),
+    "split column with only test": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1, "test"),
+                                              ("AAMP", "ACTB", 0, "test")],
+                                          columns=SPLIT_COLUMNS)),
+        r"no training perturbation: all 2"),
+    "Dir label on a DE negative": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("TP53", "ACTB", 0)]),
+                          dir_file=_pairs_csv(t, [("TP53", "MYC", 1), ("TP53", "ACTB", 0)],
+                                              name="dir.csv")),
+        r"1 Dir labels are on pairs that are not DE positives.*\[\('TP53', 'ACTB'\)\]"),
+    "Dir label on a pair not in the DE table": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1), ("TP53", "ACTB", 0)]),
+                          dir_file=_pairs_csv(t, [("TP53", "GAPDH", 1)], name="dir.csv")),
+        r"1 Dir labels are on pairs that are not DE positives"),
+    "direction column on a DE negative": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1, "up"),
+                                              ("TP53", "ACTB", 0, "down")],
+                                          columns=("pert", "gene", "label", "direction"))),
+        r"a direction is given on label-0 rows"),
+    # statistics tables
+    "every p-value 0": (
+        lambda t, h: dict(path=_stats_csv(t, [1.0, -1.0] * 20, [0.0] * 40)),
+        r"every pvalue is 0.*unrounded"),
+    "every adjusted p-value 0": (
+        lambda t, h: dict(path=_stats_csv(t, [1.0, -1.0] * 20, [0.0] * 40, column="padj")),
+        r"every padj is 0"),
+    "linear fold changes": (
+        lambda t, h: dict(path=_stats_csv(t, list(np.linspace(0.3, 4, 40)),
+                                          list(np.linspace(0, 1, 40)))),
+        r"no log2fc is below 0.*linear fold changes.*numpy\.log2"),
+    "integer perturbation codes in statistics": (
+        lambda t, h: dict(path=_stats_csv(t, [1.0, -1.0] * 20, list(np.linspace(0, 1, 40)),
+                                          perts=["3"] * 20 + ["4"] * 20)),
+        r"2 pert names are whole numbers"),
+    # cells
+    "duplicate var_names": (
+        lambda t, h: dict(path=_h5ad(t, CONTROL + ["TP53"] * 12, ["MYC", "MYC", "ACTB"])),
+        r"1 var_names occur more than once \(e\.g\. MYC\)"),
+    "two var_names of one gene": (
+        lambda t, h: dict(path=_h5ad(t, CONTROL + ["AAMP"] * 12,
+                                     ["TP53", TP53_ENSEMBL, "ACTB"])),
+        r"var_names \['TP53', 'ENSG00000141510'\] are one gene \(TP53\)"),
+    "a perturbation whose cells are all empty": (
+        lambda t, h: dict(path=_h5ad(t, CONTROL + ["TP53"] * 12 + ["AAMP"] * 12,
+                                     ["MYC", "ACTB", "GAPDH"], empty=range(20, 32))),
+        r"12 cells have no counts at all \(e\.g\. TP53: 12 of 12\).*filter_cells"),
+    "some empty control cells": (
+        lambda t, h: dict(path=_h5ad(t, CONTROL + ["TP53"] * 12, ["MYC", "ACTB"],
+                                     empty=[0, 1])),
+        r"2 cells have no counts at all \(e\.g\. non-targeting: 2 of 20\)"),
+    "integer perturbation codes in cells": (
+        lambda t, h: dict(path=_h5ad(t, CONTROL + ["0"] * 12 + ["1"] * 12, ["MYC", "ACTB"])),
+        r"2 pert names are whole numbers"),
+    "unknown target column": (
+        lambda t, h: dict(path=h, target_column="guide_target"),
+        r"unknown obs column 'guide_target' \(--target-column\)"),
+    "target column with a table": (
+        lambda t, h: dict(path=_pairs_csv(t, [("TP53", "MYC", 1)]), target_column="target"),
+        r"--target-column goes with --format h5ad"),
+    "data folder is a file": (
+        lambda t, h: dict(path=h, data_dir=_a_file(t)),
+        r"not_a_folder is a file, not a folder; make it writable, or point PQSTATS_DATA"),
+    "data folder name too long for the file system": (
+        lambda t, h: dict(path=h, data_dir=t / ("d" * 300)),
+        r"has 300 bytes, more than this file system's 255"),
+}
+
+
+def _a_file(tmp_path):
+    path = tmp_path / "not_a_folder"
+    path.write_text("x")
+    return path
+
+
+@pytest.mark.parametrize("case", list(BAD_32))
+def test_bad_input_of_issue_32_is_a_clear_error_and_leaves_nothing(case, sim_h5ad, tmp_path):
+    make, match = BAD_32[case]
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    kwargs = {"name": "bad_screen", "cell_line": "SIM", "data_dir": tmp_path,
+              **make(inputs, sim_h5ad)}
+    with pytest.raises(ScreenImportError, match=match):
+        import_screen(kwargs.pop("name"), kwargs.pop("path"), **kwargs)
+    assert screens_entries(tmp_path) == []
+
+
+# ------------------------------------------------------------------ issue 32: names
+def test_spellings_of_one_gene_are_one_gene_before_the_split(tmp_path):
+    """" tp53", "TP53" and its Ensembl id are one perturbation: written TP53, one side of
+    the seeded split, counted as merged; predict resolves "tp53" to the same name."""
+    from pqstats.knowledge.graph import default_graph
+    from pqstats.predict import resolve_perturbations
+
+    genes = ["MYC", "ACTB", "GAPDH", "EEF2", "RPL3", "NPM1"]
+    spellings = [" tp53", "TP53", TP53_ENSEMBL]
+    rows = [(spellings[j % 3], g, int(j == 0)) for j, g in enumerate(genes)]
+    others = ["AAMP", "MED12", "BRCA1", "KRAS", "EGFR", "PTEN", "ATM", "CDK2", "CHEK1"]
+    rows += [(p, g, int(k == i % 6)) for i, p in enumerate(others) for k, g in enumerate(genes)]
+    path = _pairs_csv(tmp_path, rows)
+    for seed in range(6):  # whichever side TP53 falls on, all its rows fall there
+        res = import_screen(f"spelled_{seed}", path, cell_line="SIM", data_dir=tmp_path,
+                            split_seed=seed, test_fraction=0.3, study="spelled")
+        de = read_table(res.path / "de.csv")
+        tp53 = de[de["pert"] == "TP53"]
+        assert len(tp53) == 6 and tp53["split"].nunique() == 1
+        assert not (set(spellings) - {"TP53"}) & set(de["pert"])
+        assert res.counts["merged_pert_spellings"] == 2
+        assert res.counts["merged_pert_examples"] == {"TP53": sorted(spellings)}
+    assert resolve_perturbations(default_graph(), ["tp53"], de["pert"].unique()) == ["TP53"]
+
+
+def test_unknown_names_are_kept_and_reported_with_suggestions(tmp_path):
+    rows = [("TP53", "GAPDHH", 1), ("TP53", "ACTB", 0), ("AAMP", "MYC", 0), ("AAMP", "ACTB", 1)]
+    res = import_screen("typos", _pairs_csv(tmp_path, rows), cell_line="SIM",
+                        data_dir=tmp_path, test_fraction=0)
+    c = res.counts
+    assert c["unknown_gene_examples"] == ["GAPDHH"]
+    assert c["gene_suggestions"]["GAPDHH"][0] == "GAPDH"
+    assert "GAPDHH" in set(read_table(res.path / "de.csv")["gene"])
+
+
+def test_guides_are_split_by_target(tmp_path):
+    targets = ["TP53", "AAMP", "MED12", "BRCA1", "KRAS", "EGFR", "PTEN", "ATM", "CDK2", "MYC"]
+    rows = [(f"{t.lower()}_g{k}", g, int(j == k), t)
+            for t in targets for k in range(3) for j, g in enumerate(["ACTB", "GAPDH", "NPM1"])]
+    path = _pairs_csv(tmp_path, rows, columns=("pert", "gene", "label", "target"))
+    sides = set()
+    for seed in range(4):
+        res = import_screen(f"guides_{seed}", path, cell_line="SIM", data_dir=tmp_path,
+                            split_seed=seed, test_fraction=0.3, study="guides")
+        de = read_table(res.path / "de.csv")
+        target = de["pert"].str.split("_g").str[0].str.upper()
+        assert (de.groupby(target)["split"].nunique() == 1).all()
+        assert res.manifest["options"]["split_by"] == "target" and res.counts["targets"] == 10
+        sides.add(tuple(de.groupby(target)["split"].first()))
+    assert len(sides) > 1  # the seed moves whole targets
+
+
+def test_ncbi_ids_are_read_when_declared(tmp_path):
+    rows = [("7157", "4609", 1), ("7157", "60", 0), ("TP53", "GAPDH", 0)]
+    path = _pairs_csv(tmp_path, rows[:2] + [("AAMP", "GAPDH", 0)])
+    res = import_screen("ids", path, cell_line="SIM", data_dir=tmp_path, test_fraction=0,
+                        ncbi_ids=True)
+    de = read_table(res.path / "de.csv")
+    assert de["pert"].tolist()[:2] == ["TP53", "TP53"] and de["gene"].tolist()[:2] == [
+        "MYC", "ACTB"]
+    assert res.manifest["options"]["ncbi_ids"] is True
+
+
+def test_three_spellings_of_one_perturbation_pool_their_cells(tmp_path):
+    labels = CONTROL * 2 + ["TP53"] * 10 + ["tp53"] * 10 + [TP53_ENSEMBL] * 10 + ["AAMP"] * 30
+    genes = ["MYC", "ACTB", "GAPDH", "NPM1", "EEF2", "RPL3", "RPS6", "HSPA8"]
+    path = _h5ad(tmp_path, labels, genes, boost=({"TP53", "tp53", TP53_ENSEMBL}, 0))
+    res = import_screen("pooled", path, cell_line="SIM", data_dir=tmp_path, test_fraction=0,
+                        min_expected_count=1)
+    de = read_table(res.path / "de.csv")
+    assert sorted(de["pert"].unique()) == ["AAMP", "TP53"]
+    assert de.query("pert == 'TP53' and gene == 'MYC'")["label"].tolist() == [1]
+    assert res.counts["merged_pert_spellings"] == 2 and res.counts["min_cells_seen"] == 30
+
+
+# ------------------------------------------------------------------ issue 32: studies
+KNOCKDOWNS = ["TP53", "AAMP", "MED12", "BRCA1", "KRAS", "EGFR", "PTEN", "ATM", "CDK2", "MYC",
+              "SMAD4", "RB1", "NF1", "APC", "VHL", "WT1", "CDH1", "STK11", "NOTCH1", "FBXW7",
+              "ARID1A", "KMT2D", "CREBBP", "EP300", "SETD2", "BAP1", "PBRM1", "KDM6A", "ASXL1",
+              "TET2"]
+
+
+def _small_screen(tmp_path, name="small.csv", shift=0):
+    """Ten knockdowns x six readouts; another ``shift`` screens other knockdowns."""
+    perts = KNOCKDOWNS[10 * shift:10 * shift + 10]
+    genes = ["ACTB", "GAPDH", "NPM1", "EEF2", "RPL3", "RPS6"]
+    rows = [(p, g, int((i + k + shift) % 3 == 0)) for i, p in enumerate(perts)
+            for k, g in enumerate(genes)]
+    return _pairs_csv(tmp_path, rows, name=name)
+
+
+def test_the_same_data_twice_must_be_declared_one_study(tmp_path, monkeypatch):
+    from pqstats.features.transfer import transfer_sources
+
+    monkeypatch.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path / "data")))
+    path = _small_screen(tmp_path)
+    first = import_screen("lab_a", path, cell_line="HEK293T")
+    # the same file under another name and another split seed: refused, naming the fix
+    with pytest.raises(ScreenImportError, match=r"holds the data of screen 'lab_a' \(the same "
+                       r"input file .*--study lab_a"):
+        import_screen("lab_b", path, cell_line="HEK293T", split_seed=3)
+    # the same pairs in another file (reordered, parquet): refused by the pairs
+    other = tmp_path / "again.parquet"
+    pd.read_csv(path).sample(frac=1, random_state=1).to_parquet(other)
+    with pytest.raises(ScreenImportError, match=r"'lab_a' \(100% of its DE pairs\)"):
+        import_screen("lab_b", other, cell_line="HEK293T", study="lab_b_study")
+    # declared the same study: accepted, recorded, and kept apart on the tracks
+    twin = import_screen("lab_b", other, cell_line="HEK293T", study=first.manifest["study"],
+                         split_seed=3)
+    assert twin.manifest["same_study_as"] == ["lab_a"]
+    assert "lab_a" not in transfer_sources("lab_b") and "lab_b" not in transfer_sources("lab_a")
+    # another study's screen feeds imported screens only when declared a source
+    import_screen("lab_c", _small_screen(tmp_path, "c.csv", shift=1), cell_line="HeLa")
+    import_screen("lab_d", _small_screen(tmp_path, "d.csv", shift=2), cell_line="HeLa",
+                  source=True, study="lab_d")
+    assert transfer_sources("lab_a") == ["k562", "rpe1", "hepg2", "jurkat", "lab_d"]
+    assert "lab_d" not in transfer_sources("k562")  # built-ins draw on built-ins only
+    assert get_screen("lab_d").manifest["source"] is True
+    assert get_screen("lab_c").manifest["source"] is False
+    # and what a prediction reports names every screen that fed it
+    from types import SimpleNamespace
+
+    from pqstats.features.transfer import TransferFeatures
+    from pqstats.predict import source_screens
+
+    transfer = TransferFeatures("lab_a", "de").fit()
+    assert transfer.sources_[-1] == "lab_d"
+    fitted = SimpleNamespace(featurizer_=SimpleNamespace(transfer_=transfer))
+    assert source_screens(fitted) == transfer.sources_
+
+
+def test_a_broken_screen_never_breaks_a_run_that_does_not_use_it(tmp_path, monkeypatch):
+    from pqstats.features.transfer import TransferFeatures, transfer_sources
+    from pqstats.screens import broken_screens, list_screens
+
+    monkeypatch.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path / "data")))
+    import_screen("lab_a", _small_screen(tmp_path), cell_line="HEK293T")
+    bad = import_screen("lab_bad", _small_screen(tmp_path, "bad.csv", shift=1),
+                        cell_line="HeLa")
+    (bad.path / "manifest.json").write_text("{not json")
+    worse = import_screen("lab_worse", _small_screen(tmp_path, "worse.csv", shift=2),
+                          cell_line="HeLa")
+    (worse.path / "de.csv").write_text("pert,gene\n")
+    assert "lab_bad" in broken_screens() and "lab_bad" not in [s.name for s in list_screens()]
+    assert transfer_sources("lab_a") == ["k562", "rpe1", "hepg2", "jurkat"]
+    assert TransferFeatures("lab_a", "de").fit().sources_  # neither broken screen is read
+    with pytest.raises(DatasetError, match=r"lab_bad.*manifest"):
+        get_screen("lab_bad")
+    with pytest.raises(DatasetError, match=r"'lab_worse': .*de\.csv no longer matches"):
+        load_de("lab_worse")
+
+
+def test_a_table_changed_after_import_is_refused_at_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("PQSTATS_DATA", str(linked_data_dir(tmp_path / "data")))
+    res = import_screen("lab_a", _small_screen(tmp_path), cell_line="HEK293T")
+    de = load_de("lab_a")
+    assert res.manifest["checksums"]["de.csv"] == table_sha256("lab_a", "de")
+    path = res.path / "de.csv"
+    for edit in (lambda t: t.iloc[:-10], lambda t: t.assign(label=1 - t["label"]),
+                 lambda t: t.assign(split="train")):
+        edit(de).to_csv(path, index=False)
+        with pytest.raises(DatasetError, match=r"no longer matches the checksum its import "
+                                               r"recorded.*--overwrite"):
+            load_de("lab_a")
+    de.to_csv(path, index=False)  # the bytes back: accepted again
+    pd.testing.assert_frame_equal(load_de("lab_a"), de)

@@ -380,6 +380,31 @@ def test_transfer_sources_of_an_imported_screen(data):
     write_screen(data, name="hek_again", manifest={"study": "lab2025_hek293t"})
     assert "hek_again" not in transfer_sources("hek293t")
     assert "hek293t" not in transfer_sources("hek_again")
+    # another study's imported screen feeds it only when declared a source
+    write_screen(data, name="hek_other", manifest={"study": "lab2025_other"})
+    assert "hek_other" not in transfer_sources("hek293t")
+    for flag in ("yes", 1, "true"):  # only the JSON true declares it
+        write_screen(data, name="hek_flag", manifest={"study": "lab2025_f", "source": flag})
+        assert "hek_flag" not in transfer_sources("hek293t")
+        remove_screen("hek_flag")
+    write_screen(data, name="hek_source", manifest={"study": "lab2025_src", "source": True})
+    assert transfer_sources("hek293t") == ["k562", "rpe1", "hepg2", "jurkat", "hek_source"]
+    assert "hek_source" not in transfer_sources("k562")  # built-ins draw on built-ins only
+    assert "hek_source" in transfer_sources("hek_other")
+
+
+def test_a_screen_folder_with_an_invalid_name_is_reported_not_hidden(data):
+    from pqstats.screens import broken_screens
+
+    write_screen(data)
+    for bad in ("newline\n", "My Screen", "tab\tname"):
+        folder = data / "screens" / bad
+        folder.mkdir()
+        (folder / "manifest.json").write_text("{}")
+    broken = broken_screens()
+    assert sorted(broken) == sorted(["My Screen", "newline\n", "tab\tname"])
+    assert all("not a valid screen name" in why for why in broken.values())
+    assert [s.name for s in list_screens()][-1] == "hek293t"
 
 
 @pytest.mark.integration
@@ -490,7 +515,7 @@ def test_no_module_lists_screen_names():
                 map(is_name, [node.left, *node.comparators]))
             if listed or compared:
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
-    paper_table = [o for o in offenders if o.startswith("benchmark.py:")]
+    paper_table = [o for o in offenders if o.startswith("report/_results.py:")]
     assert len(paper_table) == 1  # the zip of PAPER_TABLE's columns
     assert sorted(set(offenders) - set(paper_table)) == []
 
