@@ -23,15 +23,6 @@ from pqstats.enrichment._ora import (
     read_gene_list,
     read_gmt_library,
 )
-from pqstats.enrichment._selection import (
-    SELECTION_CRITERION,
-    SELECTION_LIBRARY,
-    Rule,
-    candidate_rules,
-    select_rule,
-    synthetic_clusters,
-    write_selection,
-)
 from pqstats.enrichment._text import (
     clean_term,
     embed,
@@ -58,13 +49,6 @@ __all__ = [
     "DEFAULT_METHOD",
     "DEFAULT_TOP",
     "DEFAULT_LIBRARY",
-    "Rule",
-    "candidate_rules",
-    "synthetic_clusters",
-    "select_rule",
-    "write_selection",
-    "SELECTION_LIBRARY",
-    "SELECTION_CRITERION",
     "ORA_COLUMNS",
     "GSEAPY_COLUMNS",
     "DEFAULT_LIBRARY_NAME",
