@@ -122,8 +122,7 @@ def add_gse(sub) -> None:
     p.add_argument("--top", type=positive_int, default=DEFAULT_TOP,
                    help=f"candidates of the consensus medoid (default {DEFAULT_TOP})")
     p.add_argument("--library", default=DEFAULT_LIBRARY,
-                   help=f"library of the single rule (default {DEFAULT_LIBRARY}, chosen "
-                        "without the 77 labels: results/gse_selection.md)")
+                   help=f"library of the single rule (default {DEFAULT_LIBRARY})")
     p.add_argument("--no-semantic", action="store_true",
                    help="skip the MiniLM similarity (no 'text' extra needed)")
     p.add_argument("--out", default="results", help="output folder (default: results)")

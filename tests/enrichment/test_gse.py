@@ -10,6 +10,7 @@ import pytest
 
 from pqstats.enrichment import (
     BASELINE_LIBRARIES,
+    DEFAULT_TOP,
     describe_clusters,
     ora,
     score_descriptions,
@@ -122,6 +123,40 @@ def test_invalid_gse_inputs(call, match):
         call()
 
 
+BG600 = [f"G{i:03d}" for i in range(600)]
+
+
+def _themed_libraries() -> dict[str, dict[str, set[str]]]:
+    """A library of 30 'pathways' and two that describe them (600 genes).
+
+    ``themes`` names each pathway's block of genes with the pathway's own words (plus a
+    distinct tail); ``noise`` holds sets that cut across the blocks with unrelated names.
+    """
+    words = ["cholesterol", "glycolysis", "proteasome", "ribosome", "spliceosome", "histone"]
+    pathways, themes, noise = {}, {}, {}
+    for i in range(30):
+        block = set(BG600[20 * i: 20 * i + 20])
+        word = words[i % len(words)]
+        pathways[f"{word} pathway {i} WP{i}"] = block
+        themes[f"{word} metabolic process {i}"] = set(sorted(block)[:15])
+        noise[f"unrelated set {i}"] = set(BG600[(20 * i + 10) % 600: (20 * i + 10) % 600 + 20])
+    return {"wikipathways_2023": pathways, "themes": themes, "noise": noise}
+
+
+def test_single_rule_is_the_top_term_of_its_library_alone():
+    libs = _themed_libraries()
+    cluster = {"c": BG600[:12]}
+    res = describe_clusters(cluster, "single", libraries=libs, background=BG600,
+                            library="themes", normalise=False)
+    assert res.loc["c", "library"] == "themes"
+    assert res.loc["c", "description"] == "cholesterol metabolic process 0"
+    with pytest.raises(ValueError, match="unknown gene-set library 'kegg'"):
+        describe_clusters(cluster, "single", libraries=libs, background=BG600, library="kegg")
+    with pytest.raises(ValueError, match="needs the library 'reactome'"):
+        describe_clusters(cluster, "single", libraries=libs, background=BG600,
+                          library="reactome")
+
+
 @pytest.mark.integration
 def test_real_clusters_with_bundle_libraries():
     from pqstats.enrichment import k562_background, load_libraries
@@ -154,7 +189,8 @@ def test_run_and_write_gse_on_gene_clusters(tmp_path):
 
     libs = load_libraries(["corum", "hallmark", "reactome"], k562_background())
     per_cluster, summary, sens = run_gse(kinds=("gene",), methods=("pvalue", "consensus"),
-                                         semantic=False, top_grid=(1, 5), libraries=libs)
+                                         semantic=False, top_grid=(1, DEFAULT_TOP),
+                                         libraries=libs)
     assert len(per_cluster) == 2 * 25
     assert set(per_cluster["method"]) == {"pvalue", "consensus"}
     assert set(per_cluster["library"].dropna()) <= set(libs)
@@ -162,10 +198,10 @@ def test_run_and_write_gse_on_gene_clusters(tmp_path):
     assert per_cluster["rouge1_recall"].between(0, 1).all()
     assert list(summary["kind"]) == ["gene", "gene", "all", "all"]
     assert (summary["n_clusters"] == 25).all()
-    assert list(sens["top"]) == [1, 5]
-    # consensus with top=5 is the 'consensus' row of the summary
+    assert list(sens["top"]) == [1, DEFAULT_TOP]
+    # consensus with the default top is the 'consensus' row of the summary
     row = summary[(summary["kind"] == "gene") & (summary["method"] == "consensus")].iloc[0]
-    assert sens.loc[sens["top"] == 5, "rouge1_recall"].item() == pytest.approx(
+    assert sens.loc[sens["top"] == DEFAULT_TOP, "rouge1_recall"].item() == pytest.approx(
         row["rouge1_recall"], rel=1e-12)
     paths = write_gse(per_cluster, summary, sens, out=tmp_path)
     assert [p.name for p in paths] == ["gse_clusters.csv", "gse_summary.csv",
