@@ -7,8 +7,8 @@ scores the test pairs and reports Brier score, ECE (15 equal-mass bins) and per-
 of both (the map keeps the ranking, so the AUROC columns must agree), and on DE the
 knockdown's view of the calibrated P(DE) (``kd_*``: cell-eval's metric names).
 
-    python benchmarks/calibration_check.py --datasets k562_set,k562 --tasks de,dir \
-        --tracks strict,zero-shot --models logistic --out results/calibration_check.csv
+    python experiments/calibration_check.py --datasets k562_set,k562 --tasks de,dir \
+        --tracks strict,zero-shot --models logistic --out experiments/results/calibration_check.csv
 """
 
 from __future__ import annotations
