@@ -205,6 +205,18 @@ def summarise(folds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mean": per_repeat.mean(), "sd": per_repeat.std(ddof=1)})
 
 
+def _by_kind(folds: pd.DataFrame, per_cluster: pd.DataFrame) -> pd.DataFrame:
+    """Outer-fold means and sds over repeats, per cluster kind."""
+    kinds = per_cluster["kind"].to_numpy()[folds["cluster"].to_numpy()]
+    rows = []
+    for kind in dict.fromkeys(per_cluster["kind"]):
+        summary = summarise(folds[kinds == kind])
+        rows.append({"kind": kind, "n_clusters": int((per_cluster["kind"] == kind).sum()),
+                     **{f"{m} {stat}": summary.loc[m, stat] for m in METRICS
+                        for stat in ("mean", "sd")}})
+    return pd.DataFrame(rows)
+
+
 def load_clusters() -> pd.DataFrame:
     """The 77 labelled clusters: ``kind``, ``cluster``, ``key``, ``label``, ``genes``."""
     from pqstats.screens import load_gse
@@ -299,6 +311,10 @@ def write(per_rule: pd.DataFrame, folds: pd.DataFrame, per_cluster: pd.DataFrame
         "sd over the repeats.",
         "",
         markdown_table(est),
+        "",
+        "By kind (the same held-out scores, averaged within each kind):",
+        "",
+        markdown_table(_by_kind(folds, per_cluster)),
         "",
         f"The paper's baseline (`baseline`, a fixed rule) scores ROUGE-1 recall "
         f"{base['rouge1_recall_all77']:.3f},",
