@@ -378,10 +378,10 @@ def plot_ablation(ablation: pd.DataFrame, path: str | os.PathLike) -> Path | Non
 _GSE_METHOD_LABELS = {"baseline": "paper protocol (top p-value, GO+CORUM+Reactome)",
                       "pvalue": "top p-value, all libraries",
                       "bonferroni": "top per-library Bonferroni",
-                      "consensus": "consensus of top terms (chosen on the labels)",
-                      "single": "top term of one library (pqstats, chosen held out)"}
+                      "consensus": "consensus of top terms (pqstats' default, nested CV)",
+                      "single": "top term of one library (Reactome)"}
 _GSE_COLOURS = {"baseline": "#969696", "pvalue": "#9ecae1", "bonferroni": "#4292c6",
-                "consensus": "#6baed6", "single": "#08519c"}
+                "consensus": "#08519c", "single": "#6baed6"}
 
 
 def plot_enrichment(bench: Mapping | None, gse_summary: pd.DataFrame | None,
@@ -434,6 +434,11 @@ def plot_enrichment(bench: Mapping | None, gse_summary: pd.DataFrame | None,
         for metric, title in (("rouge1_recall", "GSE: ROUGE-1 recall (the paper's score)"),
                               ("minilm_cosine", "GSE: MiniLM cosine to the human label")):
             ax = axes.pop(0)
+            if metric not in gse_summary.columns:  # `pqstats gse --no-semantic`
+                ax.set_axis_off()
+                ax.set_title(f"{title}\n(not computed: run `pqstats gse` with the text extra)",
+                             fontsize=9)
+                continue
             x = np.arange(len(kinds))
             for i, m in enumerate(methods):
                 values = (gse_summary[gse_summary["method"] == m].set_index("kind")[metric]
@@ -447,7 +452,8 @@ def plot_enrichment(bench: Mapping | None, gse_summary: pd.DataFrame | None,
             ax.set_title(title, fontsize=9)
             ax.set_ylim(0, 0.75)
             ax.grid(axis="y", alpha=0.3, zorder=0)
-        ax.legend(fontsize=7, loc="upper right")
+            drawn = ax
+        drawn.legend(fontsize=7, loc="upper right")
     fig.suptitle("Enrichment: speed on identical inputs, and how well the top term "
                  "describes a cluster", fontsize=10)
     return _save(fig, Path(path))
