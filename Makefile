@@ -71,11 +71,12 @@ data-core: setup-core
 
 data: setup data-core
 
-# the suite on both cores (pytest-xdist; tests that share a file or port are grouped), then
-# the documentation
+# the suite on both cores (pytest-xdist), one test file per worker at a time, so a file's
+# module fixtures (the knowledge graph, a llama.cpp server) start once; the caches under
+# data/ are shared safely (written atomically, temp file then rename). Then the documentation.
 TEST_JOBS ?= 2
 test: setup data
-	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
 	$(MAKE) docs
 
 # the documentation site, offline, warnings as errors -> docs/_build/html
