@@ -42,10 +42,13 @@ $(VENV)/.core: pyproject.toml
 	$(BIN)/python -m pip install --quiet --only-binary=:all: -e .
 	touch $@
 
-# no pip cache: a llama.cpp wheel cached from another CPU or other CMAKE_ARGS would be
-# reused as it is
+# llama.cpp is compiled once per machine, not once per clone: tools/llama_wheel.py keeps the
+# wheel under $${XDG_CACHE_HOME:-~/.cache}/pqstats/wheels/<key>, the key hashing the version,
+# CMAKE_ARGS, the CPU's flags, the compiler and the Python tag (pip's own wheel cache is not
+# keyed by CPU or CMAKE_ARGS, so it stays off for that one build); pip's cache serves the rest
 $(VENV)/.full: $(VENV)/.core
-	$(BIN)/python -m pip install --quiet --no-cache-dir -e '.[$(FULL_EXTRAS)]'
+	$(BIN)/python tools/llama_wheel.py
+	$(BIN)/python -m pip install --quiet -e '.[$(FULL_EXTRAS)]'
 	touch $@
 
 # The speed comparison with the `node2vec` and `pecanpy` packages (benchmarks/
@@ -68,8 +71,12 @@ data-core: setup-core
 
 data: setup data-core
 
+# the suite on both cores (pytest-xdist), one test file per worker at a time, so a file's
+# module fixtures (the knowledge graph, a llama.cpp server) start once; the caches under
+# data/ are shared safely (written atomically, temp file then rename). Then the documentation.
+TEST_JOBS ?= 2
 test: setup data
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
 	$(MAKE) docs
 
 # the documentation site, offline, warnings as errors -> docs/_build/html

@@ -86,7 +86,7 @@ __all__ = [
 KNOWLEDGE_DIR_ENV = _KNOWLEDGE_DIR_ENV
 _DIRECTED = frozenset({"regulates:trrust"})
 _GENE_GENE = frozenset({"ppi:bioplex", "ppi:string", "ppi:huri", "regulates:trrust"})
-_CODE_VERSION = 3
+_CODE_VERSION = 4  # 4: unresolved GMT genes no longer become edges under pandas 3
 
 _ASPECT_TITLE = {"go:BP": "Biological process (GO)", "go:MF": "Molecular function (GO)",
                  "go:CC": "Cellular component (GO)"}
@@ -224,6 +224,9 @@ def _build(sources: tuple[str, ...], files: dict[str, list[str]], opts: dict) ->
     n = len(edges)
     codes, vocab = pd.factorize(np.concatenate([edges["a"].to_numpy(dtype=object),
                                                 edges["b"].to_numpy(dtype=object)]))
+    if (codes < 0).any():  # a code of -1 would silently index the last symbol
+        raise ValueError("an edge of the knowledge graph has no gene or term (a missing "
+                         "symbol reached the edge list); report this as a bug")
     ia, ib = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
     tcodes, tnames = pd.factorize(edges["type"])
     tnames = list(tnames)

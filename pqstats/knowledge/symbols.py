@@ -250,7 +250,9 @@ class SymbolMapper:
         ensembl_hints: Mapping[str, str] | None = None,
     ) -> list[str | None]:
         """Official symbol of each query (None where unresolved); see :meth:`resolve`."""
-        return self.resolve(queries, ensembl_hints)["symbol"].tolist()
+        # pandas 3 stores the symbols as strings with NaN for a missing one: give None
+        symbols = self.resolve(queries, ensembl_hints)["symbol"].tolist()
+        return [s if isinstance(s, str) else None for s in symbols]
 
     def normalise_one(self, query: object) -> str | None:
         """Official symbol of one identifier, or None."""
@@ -266,7 +268,7 @@ class SymbolMapper:
         """Symbol of each Ensembl gene id (version suffix ignored)."""
         ids = list(ids)
         uniq = list(dict.fromkeys(ids))
-        res = dict(zip(uniq, self.resolve(uniq)["symbol"], strict=True))
+        res = dict(zip(uniq, self.normalise(uniq), strict=True))
         return [res[i] for i in ids]
 
     def report(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 import pytest
 
 from pqstats.knowledge import (
@@ -119,6 +120,14 @@ def test_graph_counts(kg):
     shares = {s: r["share"] for s, r in kg.meta["symbols"].items()}
     assert min(shares.values()) > 0.91  # STRING: 694 network proteins have no name
     assert shares["go"] == 1.0 and shares["huri"] > 0.995
+
+
+def test_gene_index_is_unique(kg):
+    # pandas 3 gave unresolved GMT genes as NaN, not None; they became edges to the last
+    # symbol of the vocabulary ('DGCR5' twice), and the graph pair features then failed
+    genes = pd.Index(kg.genes)
+    assert genes.is_unique and pd.Index(kg.nodes).is_unique
+    assert all(isinstance(g, str) and g for g in kg.genes)
 
 
 def test_graph_views_real(kg):

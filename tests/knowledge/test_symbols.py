@@ -60,6 +60,9 @@ def test_ensembl_hints_break_ties_and_rescue(mapper):
 
 def test_normalise_and_helpers(mapper):
     assert mapper.normalise(["OLDA", "nope", "BBB2"]) == ["AAA1", None, "BBB2"]
+    # None itself, not NaN (pandas 3's missing string), so `is None` checks hold
+    assert mapper.normalise(["nope"])[0] is None
+    assert mapper.from_ensembl(["ENSG00000999999"])[0] is None
     assert mapper.normalise_one("TF5") == "EEE5"
     assert mapper.from_entrez([1, 4512, 77]) == ["AAA1", "COX1", None]
     assert mapper.from_ensembl(["ENSG00000198804", "ENSG00000000001.5"]) == ["COX1", "AAA1"]
