@@ -254,7 +254,7 @@ def test_transfer_features_read_training_splits_only(monkeypatch):
     base = TransferFeatures("k562", "dir").fit()
     monkeypatch.setattr(transfer, "load_pairs", spy)
     poisoned = TransferFeatures("k562", "dir").fit()
-    assert set(seen) == {"rpe1", "hepg2"}
+    assert set(seen) == {"rpe1", "hepg2", "jurkat"}  # every other study's screen
     pairs = load_dir("k562")
     pd.testing.assert_frame_equal(base.transform(pairs), poisoned.transform(pairs))
 
