@@ -282,7 +282,7 @@ def cached_fit_predict(model_name: str, dataset: str, task: str, track: str,
 
 
 def model_seeds(model: str | PairClassifier, seeds: int) -> list[int]:
-    """The seeds a model runs with: ``0 .. seeds-1`` when it declares ``random_state``
+    """The seeds a model runs with: ``range(seeds)`` when it declares ``random_state``
     (its estimator's seed; the out-of-fold features use fixed, seed-free grouped folds),
     else ``[0]`` — a deterministic model runs once.
 
